@@ -1,0 +1,1 @@
+# plugin-api: build rules (included from the top-level Makefile.am)

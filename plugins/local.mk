@@ -1,0 +1,1 @@
+# plugins: build rules (included from the top-level Makefile.am)

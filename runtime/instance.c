@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+#include "runtime/instance.h"
+#include "runtime/boot/boot.h"
+#include "runtime/chipset/chipset.h"
+#include "runtime/core/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+static int open_console(struct pvn_instance *inst, char *err, size_t errlen)
+{
+	switch (inst->cfg.console.output) {
+	case PVN_CONSOLE_STDOUT:
+		inst->console_fd = STDOUT_FILENO;
+		return 0;
+	case PVN_CONSOLE_STDERR:
+		inst->console_fd = STDERR_FILENO;
+		return 0;
+	case PVN_CONSOLE_NONE:
+		inst->console_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		break;
+	case PVN_CONSOLE_FILE:
+		inst->console_fd = open(inst->cfg.console.path,
+					O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		break;
+	}
+	if (inst->console_fd < 0) {
+		snprintf(err, errlen, "%s: console.path: cannot open '%s': %s", inst->cfg.file,
+			 inst->cfg.console.path ? inst->cfg.console.path : "/dev/null",
+			 strerror(errno));
+		return -errno;
+	}
+	inst->console_owned = true;
+	return 0;
+}
+
+static void instance_on_stop(void *opaque)
+{
+	struct pvn_instance *inst = opaque;
+	if (inst->uart)
+		pvn_uart_flush(inst->uart);
+}
+
+int pvn_instance_create(const char *cfg_path, struct pvn_instance **out, char *err,
+			size_t errlen)
+{
+	struct pvn_instance *inst = calloc(1, sizeof(*inst));
+	struct pvn_vm_opts opts = {0};
+	int r;
+
+	if (!inst)
+		return -ENOMEM;
+	inst->console_fd = -1;
+	inst->sigfd = -1;
+	r = pvn_config_load(cfg_path, &inst->cfg, err, errlen);
+	if (r)
+		goto fail;
+	if (inst->cfg.log_level >= 0)
+		pvn_log_threshold = inst->cfg.log_level;
+	r = open_console(inst, err, errlen);
+	if (r)
+		goto fail;
+	opts.ram_bytes = inst->cfg.memory_bytes;
+	opts.vtl2_bytes = inst->cfg.vtl2_bytes;
+	opts.nr_vps = inst->cfg.vps;
+	r = pvn_vm_create(&opts, &inst->vm);
+	if (r) {
+		snprintf(err, errlen, "cannot create the VM: %s%s", strerror(-r),
+			 r == -ENODEV ? " (is /dev/kvm usable?)" : "");
+		goto fail;
+	}
+	inst->vm->on_stop = instance_on_stop;
+	inst->vm->on_stop_opaque = inst;
+	r = pvn_power_create(inst->vm);
+	if (!r)
+		r = pvn_uart_create(inst->vm, PVN_UART_BASE, PVN_UART_IRQ, inst->console_fd,
+				    &inst->uart);
+	if (r) {
+		snprintf(err, errlen, "cannot create the chipset: %s", strerror(-r));
+		goto fail;
+	}
+	r = pvn_boot_load(inst->vm, &inst->cfg);
+	if (r) {
+		snprintf(err, errlen, "%s: boot.image: cannot load '%s': %s", inst->cfg.file,
+			 inst->cfg.boot.image,
+			 inst->vm->mem.error[0] ? inst->vm->mem.error : strerror(-r));
+		goto fail;
+	}
+	*out = inst;
+	return 0;
+fail:
+	pvn_instance_destroy(inst);
+	return r ? r : -EINVAL;
+}
+
+static void on_signal(void *opaque, int fd, uint32_t events)
+{
+	struct pvn_instance *inst = opaque;
+	struct signalfd_siginfo si;
+	(void)events;
+	if (read(fd, &si, sizeof(si)) == sizeof(si))
+		pvn_vm_request_stop(inst->vm, PVN_STOP_HOST, 128 + (int)si.ssi_signo,
+				    "host signal %u", si.ssi_signo);
+}
+
+int pvn_instance_run(struct pvn_instance *inst)
+{
+	sigset_t set;
+	int r;
+
+	/* SIGINT/SIGTERM stop the VM cleanly: blocked in every thread (the VP and
+	 * loop threads inherit this mask) and read from a signalfd on the loop. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	inst->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (inst->sigfd >= 0)
+		pvn_loop_add_fd(inst->vm->loop, inst->sigfd, 0x001 /* EPOLLIN */, on_signal, inst,
+				&inst->sigwatch);
+	r = pvn_vm_start(inst->vm);
+	if (r) {
+		pvn_err("cannot start the VM: %s", strerror(-r));
+		pvn_vm_request_stop(inst->vm, PVN_STOP_FATAL, PVN_EXIT_CODE_SETUP, "start failed");
+	}
+	return pvn_vm_wait(inst->vm);
+}
+
+void pvn_instance_destroy(struct pvn_instance *inst)
+{
+	if (!inst)
+		return;
+	if (inst->vm && inst->sigwatch)
+		pvn_loop_remove(inst->vm->loop, inst->sigwatch);
+	pvn_vm_destroy(inst->vm);
+	pvn_uart_destroy(inst->uart);
+	if (inst->sigfd >= 0)
+		close(inst->sigfd);
+	if (inst->console_owned)
+		close(inst->console_fd);
+	pvn_config_free(&inst->cfg);
+	free(inst);
+}

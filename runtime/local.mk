@@ -1,0 +1,24 @@
+# runtime/: the paravane binary. Everything except main.c also goes into
+# libpvncore.a, which the tests and benchmarks link.
+noinst_LIBRARIES += runtime/libpvncore.a
+runtime_libpvncore_a_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(LIBELF_CFLAGS) $(CRYPTO_CFLAGS)
+runtime_libpvncore_a_SOURCES = \
+	runtime/core/log.c runtime/core/log.h \
+	runtime/core/loop.c runtime/core/loop.h \
+	runtime/backend/backend.h runtime/backend/kvm.c \
+	runtime/mem/mem.c runtime/mem/mem.h \
+	runtime/irq/irq.c runtime/irq/irq.h \
+	runtime/vp/intercept.c runtime/vp/intercept.h \
+	runtime/vp/vp.c \
+	runtime/vm.c runtime/vm.h \
+	runtime/chipset/chipset.h runtime/chipset/uart.c runtime/chipset/power.c \
+	runtime/config/config.c runtime/config/config.h \
+	runtime/boot/boot.c runtime/boot/boot.h \
+	runtime/instance.c runtime/instance.h
+
+PVN_CORE_LIBS = runtime/libpvncore.a $(LIBCONFIG_LIBS) $(LIBELF_LIBS) $(CRYPTO_LIBS) -lpthread -ldl
+
+bin_PROGRAMS += paravane
+paravane_SOURCES = runtime/main.c
+paravane_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)
+paravane_LDADD = $(PVN_CORE_LIBS)

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/* paravane: the command line. */
+#include "config.h"
+#include "runtime/core/log.h"
+#include "runtime/instance.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: paravane [OPTIONS] COMMAND VM.cfg\n"
+		"\n"
+		"Paravane runs a VM described by VM.cfg (libconfig syntax; see\n"
+		"docs/operator-guide.md) on /dev/kvm, with its devices provided by the\n"
+		"runtime and by signed plugins.\n"
+		"\n"
+		"Commands:\n"
+		"  run VM.cfg      build the VM and run it until the guest powers off\n"
+		"  check VM.cfg    validate the config (and that its files are readable),\n"
+		"                  run nothing\n"
+		"\n"
+		"Options:\n"
+		"  --stats         print exit counters per reason when the VM stops\n"
+		"  --log-level L   error, warn, info (default) or debug; overrides log_level\n"
+		"  -h, --help      show this help\n"
+		"  -V, --version   show the version\n"
+		"\n"
+		"Exit status of run: the code the guest wrote to the power port (0x600);\n"
+		"1 when the config, a plugin or the boot image is refused before the guest\n"
+		"runs; 124 when the guest reset the machine; 125 on a fatal VP error;\n"
+		"128+N when stopped by signal N.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{"stats", no_argument, NULL, 's'},
+		{"log-level", required_argument, NULL, 'l'},
+		{NULL, 0, NULL, 0},
+	};
+	int log_level = -1, c;
+	bool stats = false;
+	const char *cmd, *file;
+	struct pvn_instance *inst = NULL;
+	char err[512] = "";
+	int r;
+
+	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("paravane %s\n", PACKAGE_VERSION);
+			return 0;
+		case 's':
+			stats = true;
+			break;
+		case 'l':
+			log_level = pvn_log_level_parse(optarg);
+			if (log_level < 0) {
+				fprintf(stderr, "paravane: unknown log level '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (argc - optind != 2) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[optind];
+	file = argv[optind + 1];
+	if (log_level >= 0)
+		pvn_log_threshold = log_level;
+
+	if (!strcmp(cmd, "check")) {
+		struct pvn_config cfg;
+		r = pvn_config_load(file, &cfg, err, sizeof(err));
+		if (r) {
+			fprintf(stderr, "paravane: %s\n", err);
+			pvn_config_free(&cfg);
+			return 1;
+		}
+		printf("%s: ok: %u VP(s), %llu MiB RAM, boot image %s, %zu plugin(s)\n", file,
+		       cfg.vps, (unsigned long long)(cfg.memory_bytes >> 20), cfg.boot.image,
+		       cfg.nr_plugins);
+		pvn_config_free(&cfg);
+		return 0;
+	}
+	if (strcmp(cmd, "run")) {
+		fprintf(stderr, "paravane: unknown command '%s'\n", cmd);
+		usage(stderr);
+		return 2;
+	}
+	r = pvn_instance_create(file, &inst, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "paravane: %s\n", err[0] ? err : strerror(-r));
+		return PVN_EXIT_CODE_SETUP;
+	}
+	if (log_level >= 0)
+		pvn_log_threshold = log_level;
+	r = pvn_instance_run(inst);
+	if (stats)
+		pvn_vm_print_stats(inst->vm, stderr);
+	pvn_instance_destroy(inst);
+	return r;
+}

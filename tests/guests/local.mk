@@ -1,0 +1,37 @@
+# tests/guests: tiny guests, built freestanding (never with the host's
+# sanitizer flags), and the host-side tests that run them.
+GUEST_CFLAGS = -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	-mgeneral-regs-only -mno-red-zone -fno-asynchronous-unwind-tables -fcf-protection=none \
+	-Wall -Wextra -Wno-unused-parameter $(if $(filter -Werror,$(WARN_CFLAGS)),-Werror) \
+	-I$(srcdir)/tests/guests/lib -I$(srcdir)/tests/guests
+GUEST_LINK = -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-T,$(srcdir)/tests/guests/lib/guest.ld
+GUEST_LIB = $(srcdir)/tests/guests/lib/start.S $(srcdir)/tests/guests/lib/guest.c
+GUEST_DEPS = $(GUEST_LIB) $(srcdir)/tests/guests/lib/guest.h $(srcdir)/tests/guests/lib/guest.ld \
+	$(srcdir)/tests/guests/ucall.h
+
+# A guest built from tests/guests/NAME.c; host tests built from the same
+# file with -DPVN_HOST (guest and host halves of a test read as one story).
+tests/guests/%.elf: $(srcdir)/tests/guests/%.c $(GUEST_DEPS)
+	@mkdir -p tests/guests
+	$(AM_V_CC)$(CC) $(GUEST_CFLAGS) -DPVN_GUEST $(GUEST_LINK) -o $@ $(GUEST_LIB) $<
+
+GUEST_IMAGES = tests/guests/hello.elf
+noinst_DATA += $(GUEST_IMAGES)
+CLEANFILES += tests/guests/*.elf
+EXTRA_DIST += tests/guests/lib tests/guests/ucall.h tests/guests/hello.c
+
+# ---- guest tests: tests/guests/NAME.c holds both halves ----
+GT_HOST_CPPFLAGS = $(AM_CPPFLAGS) -DPVN_HOST
+GT_HOST_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)
+GT_HOST_LIBS = $(PVN_CORE_LIBS)
+GT_HOST_COMMON = tests/guests/harness.c tests/guests/harness.h tests/guests/ucall.h
+
+check_PROGRAMS += tests/guests/pio
+tests_guests_pio_SOURCES = tests/guests/pio.c $(GT_HOST_COMMON)
+tests_guests_pio_CPPFLAGS = $(GT_HOST_CPPFLAGS)
+tests_guests_pio_CFLAGS = $(GT_HOST_CFLAGS)
+tests_guests_pio_LDADD = $(GT_HOST_LIBS)
+GUEST_TEST_IMAGES = tests/guests/pio.elf
+PVN_TESTS += tests/guests/pio
+
+check_DATA += $(GUEST_TEST_IMAGES)

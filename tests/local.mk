@@ -1,0 +1,1 @@
+include $(srcdir)/tests/guests/local.mk
