@@ -8,7 +8,9 @@
 #ifndef PVN_TESTS_HARNESS_H
 #define PVN_TESTS_HARNESS_H
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 

@@ -34,4 +34,48 @@ tests_guests_pio_LDADD = $(GT_HOST_LIBS)
 GUEST_TEST_IMAGES = tests/guests/pio.elf
 PVN_TESTS += tests/guests/pio
 
+check_PROGRAMS += tests/guests/mmio
+tests_guests_mmio_SOURCES = tests/guests/mmio.c $(GT_HOST_COMMON)
+tests_guests_mmio_CPPFLAGS = $(GT_HOST_CPPFLAGS)
+tests_guests_mmio_CFLAGS = $(GT_HOST_CFLAGS)
+tests_guests_mmio_LDADD = $(GT_HOST_LIBS)
+GUEST_TEST_IMAGES += tests/guests/mmio.elf
+PVN_TESTS += tests/guests/mmio
+
+check_PROGRAMS += tests/guests/unclaimed
+tests_guests_unclaimed_SOURCES = tests/guests/unclaimed.c $(GT_HOST_COMMON)
+tests_guests_unclaimed_CPPFLAGS = $(GT_HOST_CPPFLAGS)
+tests_guests_unclaimed_CFLAGS = $(GT_HOST_CFLAGS)
+tests_guests_unclaimed_LDADD = $(GT_HOST_LIBS)
+GUEST_TEST_IMAGES += tests/guests/unclaimed.elf
+PVN_TESTS += tests/guests/unclaimed
+
+check_PROGRAMS += tests/guests/vtl2
+tests_guests_vtl2_SOURCES = tests/guests/vtl2.c $(GT_HOST_COMMON)
+tests_guests_vtl2_CPPFLAGS = $(GT_HOST_CPPFLAGS)
+tests_guests_vtl2_CFLAGS = $(GT_HOST_CFLAGS)
+tests_guests_vtl2_LDADD = $(GT_HOST_LIBS)
+GUEST_TEST_IMAGES += tests/guests/vtl2.elf
+PVN_TESTS += tests/guests/vtl2
+
+check_PROGRAMS += tests/guests/smp
+tests_guests_smp_SOURCES = tests/guests/smp.c $(GT_HOST_COMMON)
+tests_guests_smp_CPPFLAGS = $(GT_HOST_CPPFLAGS)
+tests_guests_smp_CFLAGS = $(GT_HOST_CFLAGS)
+tests_guests_smp_LDADD = $(GT_HOST_LIBS)
+GUEST_TEST_IMAGES += tests/guests/smp.elf
+PVN_TESTS += tests/guests/smp
+
+check_PROGRAMS += tests/guests/irq
+tests_guests_irq_SOURCES = tests/guests/irq.c $(GT_HOST_COMMON)
+tests_guests_irq_CPPFLAGS = $(GT_HOST_CPPFLAGS)
+tests_guests_irq_CFLAGS = $(GT_HOST_CFLAGS)
+tests_guests_irq_LDADD = $(GT_HOST_LIBS)
+GUEST_TEST_IMAGES += tests/guests/irq.elf
+PVN_TESTS += tests/guests/irq
+
+GUEST_TEST_IMAGES += tests/guests/exitcode.elf tests/guests/reset.elf
+PVN_TESTS += tests/guests/cli.sh
+EXTRA_DIST += tests/guests/cli.sh
+
 check_DATA += $(GUEST_TEST_IMAGES)

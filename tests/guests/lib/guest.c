@@ -7,6 +7,10 @@
 #define USTACK_SIZE 16384
 #define LAPIC_EOI 0xfee000b0ULL
 #define TSS_SEL 0x28
+/* The DPL3 gate for guest_cpl0_call. Hosts that run guest CPL3 natively
+ * (PVM) answer INT n from CPL3 with #UD instead of using the gate, so the #UD
+ * handler treats an "int $0x81" at the faulting RIP as the same call. */
+#define GUEST_CPL0_VECTOR 0x81
 
 struct tss {
 	uint32_t rsvd0;
@@ -128,7 +132,7 @@ static void idt_fill(void)
 			.off0 = (uint16_t)a,
 			.sel = 0x08,
 			/* 0x8e: interrupt gate, DPL0; the cpl0_call vector is DPL3 */
-			.type = v == 0x80 ? 0xee : 0x8e,
+			.type = v == GUEST_CPL0_VECTOR ? 0xee : 0x8e,
 			.off1 = (uint16_t)(a >> 16),
 			.off2 = (uint32_t)(a >> 32),
 		};
@@ -159,7 +163,17 @@ void guest_trap(struct trap_frame *f)
 {
 	unsigned vp = this_vp();
 
-	if (f->vector == 0x80) {
+	if (f->vector == 6 && (f->cs & 3) == 3 && ((uint8_t *)f->rip)[0] == 0xcd &&
+	    ((uint8_t *)f->rip)[1] == GUEST_CPL0_VECTOR) {
+		f->rip += 2; /* resume after the int instruction, as the gate would */
+		f->vector = GUEST_CPL0_VECTOR;
+	}
+	if (f->vector == GUEST_CPL0_VECTOR && f->rax <= 1) {
+		/* guest_irq_enable/disable: change the caller's IF */
+		f->rflags = f->rax ? f->rflags | 0x200 : f->rflags & ~0x200ULL;
+		return;
+	}
+	if (f->vector == GUEST_CPL0_VECTOR) {
 		/* guest_cpl0_call: rax = fn, rdi = arg */
 		uint64_t (*fn)(uint64_t) = (uint64_t(*)(uint64_t))f->rax;
 		f->rax = fn(f->rdi);
@@ -191,9 +205,19 @@ void guest_trap(struct trap_frame *f)
 uint64_t guest_cpl0_call(uint64_t (*fn)(uint64_t), uint64_t arg)
 {
 	uint64_t r;
-	__asm__ volatile("int $0x80" : "=a"(r) : "a"(fn), "D"(arg) : "memory", "rcx", "rdx", "rsi",
+	__asm__ volatile("int $0x81" : "=a"(r) : "a"(fn), "D"(arg) : "memory", "rcx", "rdx", "rsi",
 			 "r8", "r9", "r10", "r11");
 	return r;
+}
+
+void guest_irq_enable(void)
+{
+	__asm__ volatile("int $0x81" ::"a"(1ULL) : "memory");
+}
+
+void guest_irq_disable(void)
+{
+	__asm__ volatile("int $0x81" ::"a"(0ULL) : "memory");
 }
 
 void guest_set_irq_handler(guest_irq_fn fn)

@@ -40,8 +40,6 @@ static inline uint32_t mmio_read32(uint64_t a) { uint32_t v; __asm__ volatile("m
 static inline uint64_t mmio_read64(uint64_t a) { uint64_t v; __asm__ volatile("movq (%1), %0" : "=r"(v) : "r"(a) : "memory"); return v; }
 
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
-static inline void guest_sti(void) { __asm__ volatile("sti" ::: "memory"); }
-static inline void guest_cli(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
@@ -56,6 +54,10 @@ int guest_rdmsr_safe(uint32_t msr, uint64_t *val);
 int guest_wrmsr_safe(uint32_t msr, uint64_t val);
 
 /* ---- interrupts ---- */
+/* Set or clear RFLAGS.IF of the calling CPL3 code (STI/CLI need IOPL=3,
+ * which hosts that run guest CPL3 natively cannot give). */
+void guest_irq_enable(void);
+void guest_irq_disable(void);
 /* Called at CPL0 (interrupts off) for vectors 32-255; the library EOIs the LAPIC after. */
 typedef void (*guest_irq_fn)(unsigned vp, unsigned vector);
 void guest_set_irq_handler(guest_irq_fn fn);
