@@ -14,6 +14,7 @@ runtime_libpvncore_a_SOURCES = \
 	runtime/chipset/chipset.h runtime/chipset/uart.c runtime/chipset/power.c \
 	runtime/config/config.c runtime/config/config.h \
 	runtime/boot/boot.c runtime/boot/boot.h \
+	runtime/hv/hv.c runtime/hv/hv.h runtime/hv/hv_protocol.h \
 	runtime/instance.c runtime/instance.h
 
 PVN_CORE_LIBS = runtime/libpvncore.a $(LIBCONFIG_LIBS) $(LIBELF_LIBS) $(CRYPTO_LIBS) -lpthread -ldl
@@ -22,3 +23,4 @@ bin_PROGRAMS += paravane
 paravane_SOURCES = runtime/main.c
 paravane_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)
 paravane_LDADD = $(PVN_CORE_LIBS)
+

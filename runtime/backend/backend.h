@@ -146,6 +146,10 @@ struct pvn_backend_ops {
 	int (*vp_set_runnable)(struct pvn_bvp *vp, bool runnable);
 	/* Copy up to len bytes of guest code at linear address rip (for reports). */
 	int (*vp_read_code)(struct pvn_bvp *vp, uint64_t rip, uint8_t *buf, size_t len);
+	/* Read one MSR of the VP as the guest sees it (e.g. IA32_TSC). */
+	int (*vp_get_msr)(struct pvn_bvp *vp, uint32_t index, uint64_t *value);
+	/* The guest TSC frequency in kHz. */
+	int (*tsc_khz)(struct pvn_bvp *vp, uint32_t *khz);
 	/* Inject an exception vector into the VP (e.g. #BP) before its next run. */
 	int (*vp_inject_exception)(struct pvn_bvp *vp, uint8_t vector, bool has_error, uint32_t error);
 

@@ -571,6 +571,27 @@ static int kvm_vp_read_code(struct pvn_bvp *vp, uint64_t rip, uint8_t *buf, size
 	return (int)done;
 }
 
+static int kvm_vp_get_msr(struct pvn_bvp *vp, uint32_t index, uint64_t *value)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = {.hdr.nmsrs = 1, .e.index = index};
+	if (ioctl(vp->fd, KVM_GET_MSRS, &m) != 1)
+		return kvm_err("KVM_GET_MSRS");
+	*value = m.e.data;
+	return 0;
+}
+
+static int kvm_tsc_khz(struct pvn_bvp *vp, uint32_t *khz)
+{
+	int r = ioctl(vp->fd, KVM_GET_TSC_KHZ, 0);
+	if (r <= 0)
+		return r < 0 ? kvm_err("KVM_GET_TSC_KHZ") : -ENODEV;
+	*khz = (uint32_t)r;
+	return 0;
+}
+
 static int kvm_vp_inject_exception(struct pvn_bvp *vp, uint8_t vector, bool has_error,
 				   uint32_t error)
 {
@@ -698,6 +719,8 @@ const struct pvn_backend_ops pvn_backend_kvm = {
 	.vp_set_sregs = kvm_vp_set_sregs,
 	.vp_set_runnable = kvm_vp_set_runnable,
 	.vp_read_code = kvm_vp_read_code,
+	.vp_get_msr = kvm_vp_get_msr,
+	.tsc_khz = kvm_tsc_khz,
 	.vp_inject_exception = kvm_vp_inject_exception,
 	.nr_gsis = kvm_nr_gsis,
 	.irq_line = kvm_irq_line,

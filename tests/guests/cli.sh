@@ -33,6 +33,16 @@ cfg reset "$B/tests/guests/reset.elf" ""
 "$PV" run "$T/reset.cfg" >/dev/null 2>"$T/err"; rc=$?
 check "guest reset exits 124" '[ $rc -eq 124 ] && grep -q "reset" "$T/err"'
 
+cfg fatal "$B/tests/guests/fatal.elf" "vps = 2; boot = { image = \"$B/tests/guests/fatal.elf\"; all_vps = true; };"
+sed -i '2d' "$T/fatal.cfg" # the vps/boot line above replaces the default boot line
+"$PV" run "$T/fatal.cfg" >/dev/null 2>"$T/err"; rc=$?
+if [ $rc -eq 0 ]; then
+	echo "ok: fatal VP error (this host runs cmpxchg16b at CPL0 natively: nothing to report)"
+else
+	check "fatal VP error stops all VPs with 125 and names RIP and bytes" \
+		'[ $rc -eq 125 ] && grep -q "cannot emulate the instruction at rip 0x" "$T/err" && grep -q "0f c7" "$T/err"'
+fi
+
 cfg logfile "$B/tests/guests/hello.elf" "console = { output = \"file\"; path = \"serial.log\"; };"
 out=$("$PV" run "$T/logfile.cfg" 2>/dev/null); rc=$?
 check "console to a log file" '[ $rc -eq 0 ] && [ -z "$out" ] && grep -qx "Hello from a Paravane guest!" "$T/serial.log"'

@@ -3,7 +3,7 @@
 GUEST_CFLAGS = -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-mgeneral-regs-only -mno-red-zone -fno-asynchronous-unwind-tables -fcf-protection=none \
 	-Wall -Wextra -Wno-unused-parameter $(if $(filter -Werror,$(WARN_CFLAGS)),-Werror) \
-	-I$(srcdir)/tests/guests/lib -I$(srcdir)/tests/guests
+	-I$(srcdir)/tests/guests/lib -I$(srcdir)/tests/guests -I$(srcdir)
 GUEST_LINK = -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-T,$(srcdir)/tests/guests/lib/guest.ld
 GUEST_LIB = $(srcdir)/tests/guests/lib/start.S $(srcdir)/tests/guests/lib/guest.c
 GUEST_DEPS = $(GUEST_LIB) $(srcdir)/tests/guests/lib/guest.h $(srcdir)/tests/guests/lib/guest.ld \
@@ -74,8 +74,16 @@ tests_guests_irq_LDADD = $(GT_HOST_LIBS)
 GUEST_TEST_IMAGES += tests/guests/irq.elf
 PVN_TESTS += tests/guests/irq
 
-GUEST_TEST_IMAGES += tests/guests/exitcode.elf tests/guests/reset.elf
+GUEST_TEST_IMAGES += tests/guests/exitcode.elf tests/guests/reset.elf tests/guests/fatal.elf
 PVN_TESTS += tests/guests/cli.sh
 EXTRA_DIST += tests/guests/cli.sh
+
+check_PROGRAMS += tests/guests/hv
+tests_guests_hv_SOURCES = tests/guests/hv.c $(GT_HOST_COMMON)
+tests_guests_hv_CPPFLAGS = $(GT_HOST_CPPFLAGS)
+tests_guests_hv_CFLAGS = $(GT_HOST_CFLAGS)
+tests_guests_hv_LDADD = $(GT_HOST_LIBS)
+GUEST_TEST_IMAGES += tests/guests/hv.elf
+PVN_TESTS += tests/guests/hv
 
 check_DATA += $(GUEST_TEST_IMAGES)

@@ -81,6 +81,7 @@ int guest_snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((for
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 size_t strlen(const char *s);
+int memcmp(const void *a, const void *b, size_t n);
 
 #define GUEST_ASSERT(e)                                                                            \
 	do {                                                                                       \
