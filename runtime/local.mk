@@ -9,7 +9,7 @@ runtime_libpvncore_a_SOURCES = \
 	runtime/mem/mem.c runtime/mem/mem.h \
 	runtime/irq/irq.c runtime/irq/irq.h \
 	runtime/vp/intercept.c runtime/vp/intercept.h \
-	runtime/vp/vp.c \
+	runtime/vp/vp.c runtime/vp/fallback.c runtime/vp/fallback.h \
 	runtime/vm.c runtime/vm.h \
 	runtime/chipset/chipset.h runtime/chipset/uart.c runtime/chipset/power.c \
 	runtime/config/config.c runtime/config/config.h \

@@ -309,6 +309,7 @@ void pvn_vm_sum_stats(const struct pvn_vm *vm, struct pvn_vp_stats *out)
 		out->unclaimed_msr += s->unclaimed_msr;
 		out->handler_errors += s->handler_errors;
 		out->vtl2_refused += s->vtl2_refused;
+		out->fallbacks += s->fallbacks;
 	}
 }
 
@@ -327,4 +328,5 @@ void pvn_vm_print_stats(const struct pvn_vm *vm, FILE *f)
 	fprintf(f, "  unclaimed.msr        %" PRIu64 "\n", t.unclaimed_msr);
 	fprintf(f, "  handler_errors       %" PRIu64 "\n", t.handler_errors);
 	fprintf(f, "  vtl2_refused         %" PRIu64 "\n", t.vtl2_refused);
+	fprintf(f, "  insn_fallbacks       %" PRIu64 "\n", t.fallbacks);
 }

@@ -55,6 +55,7 @@ struct pvn_vp_stats {
 	uint64_t unclaimed_msr;
 	uint64_t handler_errors;
 	uint64_t vtl2_refused; /* VTL0 accesses to VTL2-private memory */
+	uint64_t fallbacks;    /* instructions completed by runtime/vp/fallback.c */
 };
 
 struct pvn_vm;
@@ -88,6 +89,8 @@ struct pvn_vm {
 	uint64_t ram_bytes, vtl2_base, vtl2_bytes;
 	/* Which VPs start at the boot entry point; the rest wait for INIT/SIPI. */
 	bool all_vps_start;
+	/* Guest-physical address of the ACPI RSDP, 0 when there are no tables. */
+	uint64_t acpi_rsdp;
 
 	/* Stop state: written once by the first pvn_vm_request_stop. */
 	atomic_bool stopping;

@@ -144,10 +144,16 @@ struct pvn_backend_ops {
 	 * INIT/SIPI (the default for VPs other than 0); true starts it at its
 	 * current register state. */
 	int (*vp_set_runnable)(struct pvn_bvp *vp, bool runnable);
-	/* Copy up to len bytes of guest code at linear address rip (for reports). */
+	/* Copy up to len bytes at guest linear address rip through the VP's page
+	 * tables; returns the number of bytes read. */
 	int (*vp_read_code)(struct pvn_bvp *vp, uint64_t rip, uint8_t *buf, size_t len);
 	/* Read one MSR of the VP as the guest sees it (e.g. IA32_TSC). */
 	int (*vp_get_msr)(struct pvn_bvp *vp, uint32_t index, uint64_t *value);
+	/* Get and set the VP's MXCSR (SSE control/status). */
+	int (*vp_get_mxcsr)(struct pvn_bvp *vp, uint32_t *mxcsr);
+	int (*vp_set_mxcsr)(struct pvn_bvp *vp, uint32_t mxcsr);
+	/* Translate a guest linear address through the VP's page tables. */
+	int (*vp_translate)(struct pvn_bvp *vp, uint64_t la, uint64_t *gpa, bool *writable);
 	/* The guest TSC frequency in kHz. */
 	int (*tsc_khz)(struct pvn_bvp *vp, uint32_t *khz);
 	/* Inject an exception vector into the VP (e.g. #BP) before its next run. */

@@ -583,6 +583,40 @@ static int kvm_vp_get_msr(struct pvn_bvp *vp, uint32_t index, uint64_t *value)
 	return 0;
 }
 
+/* MXCSR lives in the legacy region of the XSAVE area (byte 24). KVM_GET_FPU
+ * does not report it on every host, so go through KVM_GET/SET_XSAVE. */
+static int kvm_vp_set_mxcsr(struct pvn_bvp *vp, uint32_t mxcsr)
+{
+	struct kvm_xsave xs;
+	if (ioctl(vp->fd, KVM_GET_XSAVE, &xs) < 0)
+		return kvm_err("KVM_GET_XSAVE");
+	xs.region[6] = mxcsr;
+	if (ioctl(vp->fd, KVM_SET_XSAVE, &xs) < 0)
+		return kvm_err("KVM_SET_XSAVE");
+	return 0;
+}
+
+static int kvm_vp_get_mxcsr(struct pvn_bvp *vp, uint32_t *mxcsr)
+{
+	struct kvm_xsave xs;
+	if (ioctl(vp->fd, KVM_GET_XSAVE, &xs) < 0)
+		return kvm_err("KVM_GET_XSAVE");
+	*mxcsr = xs.region[6];
+	return 0;
+}
+
+static int kvm_vp_translate(struct pvn_bvp *vp, uint64_t la, uint64_t *gpa, bool *writable)
+{
+	struct kvm_translation t = {.linear_address = la};
+	if (ioctl(vp->fd, KVM_TRANSLATE, &t) < 0)
+		return kvm_err("KVM_TRANSLATE");
+	if (!t.valid)
+		return -EFAULT;
+	*gpa = t.physical_address;
+	*writable = t.writeable;
+	return 0;
+}
+
 static int kvm_tsc_khz(struct pvn_bvp *vp, uint32_t *khz)
 {
 	int r = ioctl(vp->fd, KVM_GET_TSC_KHZ, 0);
@@ -721,6 +755,9 @@ const struct pvn_backend_ops pvn_backend_kvm = {
 	.vp_read_code = kvm_vp_read_code,
 	.vp_get_msr = kvm_vp_get_msr,
 	.tsc_khz = kvm_tsc_khz,
+	.vp_set_mxcsr = kvm_vp_set_mxcsr,
+	.vp_get_mxcsr = kvm_vp_get_mxcsr,
+	.vp_translate = kvm_vp_translate,
 	.vp_inject_exception = kvm_vp_inject_exception,
 	.nr_gsis = kvm_nr_gsis,
 	.irq_line = kvm_irq_line,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "runtime/boot/boot.h"
+#include "runtime/boot/linux_protocol.h"
 #include "runtime/config/config.h"
 #include "runtime/core/log.h"
 #include "runtime/vm.h"
@@ -121,15 +122,27 @@ static int reserve_boot_area(struct pvn_vm *vm)
 				    "boot-structures");
 }
 
-int pvn_boot_setup_long64(struct pvn_vm *vm, uint64_t entry, uint64_t stack)
+static int setup_long64(struct pvn_vm *vm, uint64_t entry, uint64_t stack, uint64_t rsi,
+			bool linux_gdt)
 {
-	static const uint64_t gdt[] = {
+	static const uint64_t pvn_gdt[] = {
 		0,
 		0x00af9a000000ffffULL, /* 0x08 code64 DPL0 */
 		0x00cf92000000ffffULL, /* 0x10 data DPL0 */
 		0x00cff2000000ffffULL, /* 0x18 data DPL3 */
 		0x00affa000000ffffULL, /* 0x20 code64 DPL3 */
 	};
+	/* Linux's boot GDT: __BOOT_CS = 0x10, __BOOT_DS = 0x18. */
+	static const uint64_t linux_gdt_tbl[] = {
+		0,
+		0,
+		0x00af9a000000ffffULL, /* 0x10 code64 */
+		0x00cf92000000ffffULL, /* 0x18 data */
+		0,
+	};
+	const uint64_t *gdt = linux_gdt ? linux_gdt_tbl : pvn_gdt;
+	const size_t gdt_size = sizeof(pvn_gdt);
+	uint16_t cs_sel = linux_gdt ? 0x10 : PVN_SEL_CODE64, ds_sel = linux_gdt ? 0x18 : PVN_SEL_DATA;
 	uint64_t *pt;
 	int r;
 
@@ -143,7 +156,7 @@ int pvn_boot_setup_long64(struct pvn_vm *vm, uint64_t entry, uint64_t stack)
 		return -EFAULT;
 	}
 	memset(pt, 0, PVN_BOOT_AREA_END - PVN_BOOT_GDT);
-	memcpy(pt, gdt, sizeof(gdt));
+	memcpy(pt, gdt, gdt_size);
 	/* pt indexes 8-byte entries from 0x1000: PML4 at +0x1000, PDPT +0x2000, PDs +0x3000. */
 	uint64_t *pml4 = pt + 0x1000 / 8, *pdpt = pt + 0x2000 / 8, *pd = pt + 0x3000 / 8;
 	pml4[0] = 0x3000 | 0x7; /* present, writable, user */
@@ -156,16 +169,16 @@ int pvn_boot_setup_long64(struct pvn_vm *vm, uint64_t entry, uint64_t stack)
 			pd[i] |= 0x18; /* PWT|PCD: the MMIO hole is uncached */
 	}
 
-	struct pvn_segment code = {.base = 0, .limit = 0xffffffff, .selector = PVN_SEL_CODE64,
+	struct pvn_segment code = {.base = 0, .limit = 0xffffffff, .selector = cs_sel,
 				   .type = 0xb, .present = 1, .s = 1, .l = 1, .g = 1};
-	struct pvn_segment data = {.base = 0, .limit = 0xffffffff, .selector = PVN_SEL_DATA,
+	struct pvn_segment data = {.base = 0, .limit = 0xffffffff, .selector = ds_sel,
 				   .type = 0x3, .present = 1, .s = 1, .db = 1, .g = 1};
 	struct pvn_segment tr = {.limit = 0xffff, .type = 0xb, .present = 1};
 	struct pvn_segment ldt = {.type = 0x2, .present = 1, .limit = 0xffff};
 	for (unsigned i = 0; i < vm->nr_vps; i++) {
 		struct pvn_sregs s;
-		struct pvn_regs regs = {.rip = entry, .rsp = stack, .rdi = i, .rsi = vm->nr_vps,
-					.rflags = 0x2};
+		struct pvn_regs regs = {.rip = entry, .rsp = stack, .rdi = i,
+					.rsi = linux_gdt ? rsi : vm->nr_vps, .rflags = 0x2};
 		if (i > 0 && !vm->all_vps_start)
 			break;
 		r = vm->be->vp_get_sregs(vm->vps[i].bvp, &s);
@@ -175,7 +188,7 @@ int pvn_boot_setup_long64(struct pvn_vm *vm, uint64_t entry, uint64_t stack)
 		s.ds = s.es = s.fs = s.gs = s.ss = data;
 		s.tr = tr;
 		s.ldt = ldt;
-		s.gdt = (struct pvn_dtable){PVN_BOOT_GDT, sizeof(gdt) - 1};
+		s.gdt = (struct pvn_dtable){PVN_BOOT_GDT, gdt_size - 1};
 		s.idt = (struct pvn_dtable){0, 0};
 		s.cr0 = 0x80050033; /* PG, AM, WP, NE, ET, MP, PE */
 		s.cr3 = PVN_BOOT_PML4;
@@ -186,6 +199,111 @@ int pvn_boot_setup_long64(struct pvn_vm *vm, uint64_t entry, uint64_t stack)
 			return r;
 	}
 	return 0;
+}
+
+int pvn_boot_setup_long64(struct pvn_vm *vm, uint64_t entry, uint64_t stack)
+{
+	return setup_long64(vm, entry, stack, 0, false);
+}
+
+/* The E820 map Linux gets: RAM from the memory map, minus the legacy holes
+ * and reservations a PC has (and the ACPI tables Paravane puts there). */
+static void linux_e820(struct pvn_vm *vm, struct linux_boot_params *bp)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < vm->mem.nr && n + 4 < LINUX_E820_MAX; i++) {
+		const struct pvn_mem_range *r = &vm->mem.ranges[i];
+		if (r->kind != PVN_MEM_RAM || !(r->vtls & PVN_VTL0))
+			continue;
+		uint64_t start = r->gpa, end = r->gpa + r->size;
+		if (start == 0) {
+			/* [0, 0x9fc00) RAM, the EBDA and BIOS area reserved up to 1 MiB */
+			bp->e820_table[n++] = (struct linux_e820_entry){0, 0x9fc00, LINUX_E820_RAM};
+			bp->e820_table[n++] = (struct linux_e820_entry){0x9fc00, 0x100000 - 0x9fc00,
+									LINUX_E820_RESERVED};
+			start = 0x100000;
+		}
+		if (end > start)
+			bp->e820_table[n++] =
+				(struct linux_e820_entry){start, end - start, LINUX_E820_RAM};
+	}
+	bp->e820_entries = (uint8_t)n;
+}
+
+static int load_file_at(struct pvn_vm *vm, const char *path, uint64_t gpa, uint64_t *size,
+			const char *what)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return -errno;
+	}
+	*size = (uint64_t)st.st_size;
+	r = *size ? load_bytes(vm, fd, 0, gpa, *size, what) : 0;
+	close(fd);
+	return r;
+}
+
+int pvn_boot_linux(struct pvn_vm *vm, const char *kernel, const char *initrd,
+		   const char *cmdline)
+{
+	struct linux_boot_params *bp;
+	uint64_t entry = 0;
+	size_t cl = cmdline ? strlen(cmdline) : 0;
+	int r;
+
+	r = reserve_boot_area(vm);
+	if (!r)
+		r = pvn_mem_add_reserved(&vm->mem, PVN_LINUX_ZERO_PAGE, 0x2000, "linux-boot-params");
+	if (!r)
+		r = pvn_boot_load_elf(vm, kernel, &entry);
+	if (r)
+		return r;
+	if (cl > 4095)
+		return -E2BIG;
+	/* Both pages were reserved above, so they are ours and inside RAM. */
+	bp = pvn_mem_gpa_to_hva(&vm->mem, PVN_LINUX_ZERO_PAGE, sizeof(*bp), PVN_VTL0);
+	char *cmd = pvn_mem_gpa_to_hva(&vm->mem, PVN_LINUX_CMDLINE, 4096, PVN_VTL0);
+	if (!bp || !cmd)
+		return -EFAULT;
+	memset(bp, 0, sizeof(*bp));
+	memset(cmd, 0, 4096);
+	memcpy(cmd, cmdline ? cmdline : "", cl);
+	bp->hdr.boot_flag = LINUX_BOOT_FLAG;
+	bp->hdr.header = LINUX_HDRS_MAGIC;
+	bp->hdr.version = 0x020f;
+	bp->hdr.type_of_loader = 0xff;
+	bp->hdr.loadflags = LINUX_LOADED_HIGH | LINUX_CAN_USE_HEAP;
+	bp->hdr.heap_end_ptr = 0xfe00;
+	bp->hdr.cmd_line_ptr = (uint32_t)PVN_LINUX_CMDLINE;
+	bp->hdr.cmdline_size = 4095;
+	bp->hdr.kernel_alignment = 0x200000;
+	bp->acpi_rsdp_addr = vm->acpi_rsdp;
+	if (initrd) {
+		/* The initrd goes at the top of low RAM, page aligned, below 2 GiB. */
+		const struct pvn_mem_range *low = pvn_mem_find(&vm->mem, 0, PVN_MEM_RAM);
+		struct stat st;
+		uint64_t top = low->size < 0x80000000ULL ? low->size : 0x80000000ULL, size = 0;
+		if (stat(initrd, &st) < 0)
+			return -errno;
+		if ((uint64_t)st.st_size + 0x2000000 > top) {
+			pvn_err("boot: initrd %s (%lld bytes) does not fit in low RAM", initrd,
+				(long long)st.st_size);
+			return -ENOSPC;
+		}
+		uint64_t gpa = (top - (uint64_t)st.st_size) & ~0xfffULL;
+		r = load_file_at(vm, initrd, gpa, &size, "initrd");
+		if (r)
+			return r;
+		bp->hdr.ramdisk_image = (uint32_t)gpa;
+		bp->hdr.ramdisk_size = (uint32_t)size;
+	}
+	linux_e820(vm, bp);
+	vm->all_vps_start = false;
+	return setup_long64(vm, entry, 0, PVN_LINUX_ZERO_PAGE, true);
 }
 
 static bool is_elf(const char *path)
@@ -206,6 +324,8 @@ int pvn_boot_load(struct pvn_vm *vm, const struct pvn_config *cfg)
 	int r;
 
 	vm->all_vps_start = cfg->boot.all_vps;
+	if (fmt == PVN_BOOT_LINUX)
+		return pvn_boot_linux(vm, cfg->boot.image, cfg->boot.initrd, cfg->boot.cmdline);
 	if (fmt == PVN_BOOT_AUTO)
 		fmt = is_elf(cfg->boot.image) ? PVN_BOOT_ELF : PVN_BOOT_FLAT;
 	/* Reserve the boot structures first so an image that overlaps them is refused. */

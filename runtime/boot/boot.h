@@ -31,6 +31,18 @@ struct pvn_config;
 #define PVN_SEL_UDATA 0x18
 #define PVN_SEL_UCODE64 0x20
 
+/*
+ * format "linux": an x86-64 vmlinux ELF entered directly at its 64-bit entry
+ * point (Linux boot protocol 2.15, "64-bit boot"), skipping the kernel's own
+ * decompressor. The zero page goes at PVN_LINUX_ZERO_PAGE, the command line
+ * at PVN_LINUX_CMDLINE, the initrd at the top of low RAM; the GDT has
+ * __BOOT_CS = 0x10 and __BOOT_DS = 0x18, RSI = the zero page.
+ */
+#define PVN_LINUX_ZERO_PAGE 0x8000ULL
+#define PVN_LINUX_CMDLINE 0x9000ULL
+int pvn_boot_linux(struct pvn_vm *vm, const char *kernel, const char *initrd,
+		   const char *cmdline);
+
 /* Load cfg->boot.image and set every starting VP's registers. */
 int pvn_boot_load(struct pvn_vm *vm, const struct pvn_config *cfg);
 

@@ -67,6 +67,12 @@ static int get_u64(struct ctx *c, const config_setting_t *g, const char *name, c
 	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
 		return fail(c, s, key, "must be an integer");
 	v = config_setting_get_int64(s);
+	/* libconfig stores a constant without the L suffix as a signed 32-bit
+	 * int, so 0x80000000-0xffffffff read back negative; written in hex they
+	 * are meant as unsigned (addresses). */
+	if (config_setting_type(s) == CONFIG_TYPE_INT &&
+	    config_setting_get_format(s) == CONFIG_FORMAT_HEX)
+		v = (uint32_t)config_setting_get_int(s);
 	if (v < 0 || (uint64_t)v < min || (uint64_t)v > max)
 		return fail(c, s, key, "%lld is out of range (%llu-%llu)", v,
 			    (unsigned long long)min, (unsigned long long)max);
@@ -167,9 +173,9 @@ static int parse_memory(struct ctx *c, const config_setting_t *root)
 
 static int parse_boot(struct ctx *c, const config_setting_t *root)
 {
-	static const char *const keys[] = {"image", "format", "load_address", "entry", "stack",
-					   "all_vps", NULL};
-	static const char *const formats[] = {"auto", "elf", "flat", NULL};
+	static const char *const keys[] = {"image", "format",  "load_address", "entry", "stack",
+					   "all_vps", "initrd", "cmdline",	     NULL};
+	static const char *const formats[] = {"auto", "elf", "flat", "linux", NULL};
 	const config_setting_t *g = member(root, "boot");
 	struct pvn_config *cfg = c->cfg;
 	char *image = NULL;
@@ -185,6 +191,7 @@ static int parse_boot(struct ctx *c, const config_setting_t *root)
 		return fail(c, g, "boot.image", "missing");
 	cfg->boot.image = pvn_config_path(cfg, image);
 	free(image);
+	image = NULL; /* reused for boot.initrd below */
 	if (!cfg->boot.image)
 		return -ENOMEM;
 	if (access(cfg->boot.image, R_OK))
@@ -201,9 +208,28 @@ static int parse_boot(struct ctx *c, const config_setting_t *root)
 			 &cfg->boot.stack)) ||
 	    (r = get_bool(c, g, "all_vps", "boot.all_vps", &cfg->boot.all_vps)))
 		return r;
-	if (cfg->boot.has_load_address && cfg->boot.format == PVN_BOOT_ELF)
+	if (cfg->boot.has_load_address && cfg->boot.format != PVN_BOOT_FLAT)
 		return fail(c, member(g, "load_address"), "boot.load_address",
 			    "only applies to format = \"flat\" (an ELF says where it loads)");
+	if ((r = get_str(c, g, "initrd", "boot.initrd", &image)))
+		return r;
+	if (image) {
+		cfg->boot.initrd = pvn_config_path(cfg, image);
+		free(image);
+		if (!cfg->boot.initrd)
+			return -ENOMEM;
+		if (access(cfg->boot.initrd, R_OK))
+			return fail(c, member(g, "initrd"), "boot.initrd", "cannot read '%s': %s",
+				    cfg->boot.initrd, strerror(errno));
+	}
+	if ((r = get_str(c, g, "cmdline", "boot.cmdline", &cfg->boot.cmdline)))
+		return r;
+	if (cfg->boot.cmdline && strlen(cfg->boot.cmdline) > 4095)
+		return fail(c, member(g, "cmdline"), "boot.cmdline", "longer than 4095 bytes");
+	if ((cfg->boot.initrd || cfg->boot.cmdline) && cfg->boot.format != PVN_BOOT_LINUX)
+		return fail(c, member(g, cfg->boot.initrd ? "initrd" : "cmdline"),
+			    cfg->boot.initrd ? "boot.initrd" : "boot.cmdline",
+			    "only applies to format = \"linux\"");
 	return 0;
 }
 
@@ -279,6 +305,7 @@ static int parse_plugins(struct ctx *c, const config_setting_t *root)
 		p->settings = member(g, "settings");
 		if ((r = want_group(c, p->settings, key)))
 			return r;
+		snprintf(key, sizeof(key), "plugins.[%d].path", i);
 		if (p->enabled && access(p->path, R_OK))
 			return fail(c, member(g, "path"), key, "cannot read '%s': %s", p->path,
 				    strerror(errno));
@@ -316,9 +343,9 @@ static int parse_plugin_policy(struct ctx *c, const config_setting_t *root)
 
 int pvn_config_load(const char *path, struct pvn_config *cfg, char *err, size_t errlen)
 {
-	static const char *const keys[] = {"name",    "memory",	 "vps",	    "boot",
-					   "console", "log_level", "plugins", "plugin_policy",
-					   NULL};
+	static const char *const keys[] = {"name",	"memory",  "vps",	    "boot",
+					   "console",	"log_level", "plugins",	    "plugin_policy",
+					   "hyperv",	NULL};
 	struct ctx c = {cfg, err, errlen};
 	const config_setting_t *root;
 	uint64_t vps = 1;
@@ -335,11 +362,14 @@ int pvn_config_load(const char *path, struct pvn_config *cfg, char *err, size_t 
 	}
 	cfg->dir = strdup(dirname(dirbuf));
 	free(dirbuf);
+	if (!cfg->dir)
+		return -ENOMEM;
 	config_init(&cfg->lc);
 	cfg->lc_valid = true;
 	if (access(path, R_OK)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
+		r = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-r));
+		return r;
 	}
 	if (!config_read_file(&cfg->lc, path)) {
 		snprintf(err, errlen, "%s:%d: syntax error: %s",
@@ -367,6 +397,9 @@ int pvn_config_load(const char *path, struct pvn_config *cfg, char *err, size_t 
 			return r;
 		cfg->log_level = lvl;
 	}
+	cfg->hyperv = true;
+	if ((r = get_bool(&c, root, "hyperv", "hyperv", &cfg->hyperv)))
+		return r;
 	if (!cfg->name)
 		cfg->name = strdup("vm");
 	return 0;
@@ -380,6 +413,8 @@ void pvn_config_free(struct pvn_config *cfg)
 	free(cfg->plugin_policy.trust_store);
 	free(cfg->plugin_policy.revocation_list);
 	free(cfg->boot.image);
+	free(cfg->boot.initrd);
+	free(cfg->boot.cmdline);
 	free(cfg->console.path);
 	free(cfg->name);
 	free(cfg->file);

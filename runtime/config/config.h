@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum pvn_boot_format { PVN_BOOT_AUTO, PVN_BOOT_ELF, PVN_BOOT_FLAT };
+enum pvn_boot_format { PVN_BOOT_AUTO, PVN_BOOT_ELF, PVN_BOOT_FLAT, PVN_BOOT_LINUX };
 enum pvn_console_output { PVN_CONSOLE_STDOUT, PVN_CONSOLE_STDERR, PVN_CONSOLE_FILE, PVN_CONSOLE_NONE };
 enum pvn_plugin_mode { PVN_PLUGIN_ENFORCE, PVN_PLUGIN_PERMISSIVE };
 
@@ -40,7 +40,11 @@ struct pvn_config {
 		bool has_load_address, has_entry, has_stack;
 		uint64_t load_address, entry, stack;
 		bool all_vps; /* every VP starts at the entry point */
+		char *initrd;  /* format "linux" only */
+		char *cmdline; /* format "linux" only */
 	} boot;
+
+	bool hyperv; /* the Hyper-V interface (CPUID, MSRs, hypercalls, SynIC) */
 
 	struct {
 		enum pvn_console_output output;

@@ -7,6 +7,7 @@
  */
 #include "runtime/core/log.h"
 #include "runtime/vm.h"
+#include "runtime/vp/fallback.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -140,6 +141,85 @@ static void vp_msr(struct pvn_vp *vp, struct pvn_exit *x)
 		*x->msr.data = v;
 }
 
+/* Guest linear memory for the fallbacks: translated by the VP's page tables,
+ * then through the memory map's checks (VTL0 RAM only, within one page). */
+static void *fb_map(struct pvn_vp *vp, uint64_t la, unsigned len, bool write)
+{
+	uint64_t gpa;
+	bool writable;
+	if ((la & 0xfff) + len > 4096 ||
+	    vp->vm->be->vp_translate(vp->bvp, la, &gpa, &writable) || (write && !writable))
+		return NULL;
+	return pvn_mem_gpa_to_hva(&vp->vm->mem, gpa, len, PVN_VTL0);
+}
+
+static int fb_read_linear(void *opaque, uint64_t la, void *buf, unsigned len)
+{
+	void *p = fb_map(opaque, la, len, false);
+	if (!p)
+		return -EFAULT;
+	memcpy(buf, p, len);
+	return 0;
+}
+
+static int fb_write_linear(void *opaque, uint64_t la, const void *buf, unsigned len)
+{
+	void *p = fb_map(opaque, la, len, true);
+	if (!p)
+		return -EFAULT;
+	memcpy(p, buf, len);
+	return 0;
+}
+
+static int fb_get_mxcsr(void *opaque, uint32_t *mxcsr)
+{
+	struct pvn_vp *vp = opaque;
+	return vp->vm->be->vp_get_mxcsr(vp->bvp, mxcsr);
+}
+
+static int fb_set_mxcsr(void *opaque, uint32_t mxcsr)
+{
+	struct pvn_vp *vp = opaque;
+	return vp->vm->be->vp_set_mxcsr(vp->bvp, mxcsr);
+}
+
+static int fb_inject_bp(void *opaque)
+{
+	struct pvn_vp *vp = opaque;
+	return vp->vm->be->vp_inject_exception(vp->bvp, 3, false, 0);
+}
+
+/* Complete one of the instructions the hypervisor could not emulate.
+ * Returns true when the VP can go on. */
+static bool vp_fallback(struct pvn_vp *vp, struct pvn_regs *regs, const uint8_t *bytes, int n)
+{
+	struct pvn_vm *vm = vp->vm;
+	struct pvn_fb_vp ops = {vp,	    fb_read_linear, fb_write_linear, fb_get_mxcsr,
+				fb_set_mxcsr, fb_inject_bp,   0,		 0};
+	struct pvn_fb_insn in;
+	struct pvn_sregs s;
+	int r;
+
+	if (n <= 0 || pvn_fb_decode(bytes, (unsigned)n, &in) == PVN_FB_NONE)
+		return false;
+	if (in.rm.segment >= 0 && !vm->be->vp_get_sregs(vp->bvp, &s)) {
+		ops.fs_base = s.fs.base;
+		ops.gs_base = s.gs.base;
+	}
+	r = pvn_fb_execute(&in, regs, &ops);
+	if (!r)
+		r = vm->be->vp_set_regs(vp->bvp, regs);
+	if (r) {
+		pvn_err("vp%u: fallback for %s at rip 0x%" PRIx64 " failed: %s", vp->index,
+			pvn_fb_kind_name(in.kind), regs->rip, strerror(-r));
+		return false;
+	}
+	vp->stats.fallbacks++;
+	pvn_debug("vp%u: completed %s at rip 0x%" PRIx64, vp->index, pvn_fb_kind_name(in.kind),
+		  regs->rip - in.len);
+	return true;
+}
+
 static void vp_internal(struct pvn_vp *vp, struct pvn_exit *x)
 {
 	struct pvn_vm *vm = vp->vm;
@@ -153,6 +233,8 @@ static void vp_internal(struct pvn_vp *vp, struct pvn_exit *x)
 		memcpy(bytes, x->internal.insn, n);
 	else
 		n = vm->be->vp_read_code(vp->bvp, regs.rip, bytes, sizeof(bytes));
+	if (vp_fallback(vp, &regs, bytes, n))
+		return;
 	for (int i = 0; i < n; i++)
 		snprintf(hex + 3 * i, 4, "%02x ", bytes[i]);
 	pvn_vm_request_stop(vm, PVN_STOP_FATAL, PVN_EXIT_CODE_FATAL,

@@ -86,4 +86,31 @@ tests_guests_hv_LDADD = $(GT_HOST_LIBS)
 GUEST_TEST_IMAGES += tests/guests/hv.elf
 PVN_TESTS += tests/guests/hv
 
+check_PROGRAMS += tests/guests/fallback
+tests_guests_fallback_SOURCES = tests/guests/fallback.c $(GT_HOST_COMMON)
+tests_guests_fallback_CPPFLAGS = $(GT_HOST_CPPFLAGS)
+tests_guests_fallback_CFLAGS = $(GT_HOST_CFLAGS)
+tests_guests_fallback_LDADD = $(GT_HOST_LIBS)
+GUEST_TEST_IMAGES += tests/guests/fallback.elf
+PVN_TESTS += tests/guests/fallback
+
+# acpi: the guest finds and walks the tables pvn_acpi_install put in the BIOS area.
+check_PROGRAMS += tests/guests/acpi
+tests_guests_acpi_SOURCES = tests/guests/acpi.c $(GT_HOST_COMMON)
+tests_guests_acpi_CPPFLAGS = $(GT_HOST_CPPFLAGS)
+tests_guests_acpi_CFLAGS = $(GT_HOST_CFLAGS)
+tests_guests_acpi_LDADD = $(GT_HOST_LIBS)
+GUEST_TEST_IMAGES += tests/guests/acpi.elf
+PVN_TESTS += tests/guests/acpi
+
 check_DATA += $(GUEST_TEST_IMAGES)
+
+# plugin: a signed plugin (tests/plugins/tp-ok.so) provides the guest's PIO device.
+check_PROGRAMS += tests/guests/plugin
+tests_guests_plugin_SOURCES = tests/guests/plugin.c $(GT_HOST_COMMON)
+tests_guests_plugin_CPPFLAGS = $(GT_HOST_CPPFLAGS)
+tests_guests_plugin_CFLAGS = $(GT_HOST_CFLAGS)
+tests_guests_plugin_LDADD = $(GT_HOST_LIBS)
+GUEST_TEST_IMAGES += tests/guests/plugin.elf
+check_DATA += tests/guests/plugin.elf tests/plugins/tp-ok.so
+PVN_TESTS += tests/guests/plugin

@@ -199,6 +199,11 @@ void guest_trap(struct trap_frame *f)
 		f->r9 = (uint64_t)-1;
 		return;
 	}
+	if (f->vector == 3 && vp < GUEST_MAX_VPS) {
+		/* int3 is a trap: RIP is already past it; count it and go on. */
+		irq_counts[vp][3]++;
+		return;
+	}
 	if (f->vector < 32)
 		guest_assert_fail("exception", (unsigned)f->vector, "unexpected CPU exception", f->rip,
 				  f->error);
