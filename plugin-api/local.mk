@@ -1,1 +1,9 @@
-# plugin-api: build rules (included from the top-level Makefile.am)
+# plugin-api: the public plugin ABI headers and their pkg-config file,
+# installed for third-party plugin builds (pkg-config --cflags paravane-plugin).
+pvnpluginincludedir = $(includedir)/paravane
+PVN_API_HDRS = \
+	plugin-api/include/paravane/plugin.h \
+	plugin-api/include/paravane/manifest.h
+pvnplugininclude_HEADERS = $(PVN_API_HDRS)
+pkgconfig_DATA = plugin-api/paravane-plugin.pc
+EXTRA_DIST += plugin-api/paravane-plugin.pc.in

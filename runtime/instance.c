@@ -3,6 +3,7 @@
 #include "runtime/boot/boot.h"
 #include "runtime/chipset/chipset.h"
 #include "runtime/core/log.h"
+#include "runtime/plugin/plugin.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -85,6 +86,11 @@ int pvn_instance_create(const char *cfg_path, struct pvn_instance **out, char *e
 		snprintf(err, errlen, "cannot create the chipset: %s", strerror(-r));
 		goto fail;
 	}
+	/* Plugins claim after the chipset (a clash names both owners) and before
+	 * the image loads; a refused plugin means the VM never starts. */
+	r = pvn_plugin_set_create(inst->vm, &inst->cfg, &inst->plugins, err, errlen);
+	if (r)
+		goto fail;
 	r = pvn_boot_load(inst->vm, &inst->cfg);
 	if (r) {
 		snprintf(err, errlen, "%s: boot.image: cannot load '%s': %s", inst->cfg.file,
@@ -138,6 +144,15 @@ void pvn_instance_destroy(struct pvn_instance *inst)
 		return;
 	if (inst->vm && inst->sigwatch)
 		pvn_loop_remove(inst->vm->loop, inst->sigwatch);
+	if (inst->plugins) {
+		/* fini runs once the VPs and the event loop have stopped. */
+		if (inst->vm->started) {
+			pvn_vm_request_stop(inst->vm, PVN_STOP_HOST, 0, "VM destroyed");
+			pvn_vm_wait(inst->vm);
+		}
+		pvn_plugin_set_destroy(inst->plugins);
+		inst->plugins = NULL;
+	}
 	pvn_vm_destroy(inst->vm);
 	pvn_uart_destroy(inst->uart);
 	if (inst->sigfd >= 0)

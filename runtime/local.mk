@@ -24,3 +24,5 @@ paravane_SOURCES = runtime/main.c
 paravane_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)
 paravane_LDADD = $(PVN_CORE_LIBS)
 
+include $(srcdir)/runtime/plugin/local.mk
+include $(srcdir)/runtime/acpi/local.mk

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "runtime/core/log.h"
 #include "runtime/instance.h"
+#include "runtime/plugin/plugin.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -22,6 +23,10 @@ static void usage(FILE *f)
 		"  run VM.cfg      build the VM and run it until the guest powers off\n"
 		"  check VM.cfg    validate the config (and that its files are readable),\n"
 		"                  run nothing\n"
+		"  plugins VM.cfg  list the plugins VM.cfg names: path, name and version,\n"
+		"                  ABI, signer key id and whether the signature, manifest\n"
+		"                  and ABI checks pass under its plugin_policy. Runs no\n"
+		"                  plugin code and no guest; exit 1 if one would be refused\n"
 		"\n"
 		"Options:\n"
 		"  --stats         print exit counters per reason when the VM stops\n"
@@ -33,6 +38,65 @@ static void usage(FILE *f)
 		"1 when the config, a plugin or the boot image is refused before the guest\n"
 		"runs; 124 when the guest reset the machine; 125 on a fatal VP error;\n"
 		"128+N when stopped by signal N.\n");
+}
+
+/* `paravane plugins`: the loader's static checks, nothing dlopen'd. */
+static int list_plugins(const char *file)
+{
+	struct pvn_plugin_verifier v;
+	struct pvn_config cfg;
+	char err[1024] = "";
+	int bad = 0, r;
+
+	r = pvn_config_load(file, &cfg, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "paravane: %s\n", err);
+		pvn_config_free(&cfg);
+		return 1;
+	}
+	printf("%s: %zu plugin(s), policy %s, trust store %s, revocation list %s; runtime ABI "
+	       "%d.%d\n",
+	       file, cfg.nr_plugins,
+	       cfg.plugin_policy.mode == PVN_PLUGIN_PERMISSIVE ? "permissive" : "enforce",
+	       cfg.plugin_policy.trust_store ? cfg.plugin_policy.trust_store : "(none)",
+	       cfg.plugin_policy.revocation_list ? cfg.plugin_policy.revocation_list : "(none)",
+	       PVN_PLUGIN_ABI_MAJOR, PVN_PLUGIN_ABI_MINOR);
+	r = pvn_plugin_verifier_open(&cfg, &v, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "paravane: %s\n", err);
+		pvn_config_free(&cfg);
+		return 1;
+	}
+	for (size_t i = 0; i < cfg.nr_plugins; i++) {
+		const struct pvn_plugin_cfg *p = &cfg.plugins[i];
+		struct pvn_plugin_image img;
+		const struct pvn_manifest *m = &img.elf.manifest;
+
+		printf("plugins.[%zu] %s\n", i, p->path);
+		if (!p->enabled) {
+			printf("    disabled (enabled = false): not checked, not loaded\n");
+			continue;
+		}
+		r = pvn_plugin_verify(&v, p->path, &img, err, sizeof(err));
+		if (img.elf.has_manifest)
+			printf("    name %s, version %s, ABI %u.%u\n", m->name, m->version,
+			       m->abi_major, m->abi_minor);
+		printf("    signer: %s%s%s\n", img.is_signed ? "key " : "unsigned",
+		       img.keyid, img.trusted ? " (trusted)" : "");
+		if (r) {
+			printf("    verification: REFUSED: %s\n", err);
+			bad++;
+		} else {
+			printf("    verification: ok%s%s%s; would load\n",
+			       img.trusted ? " (" : (img.is_signed ? " (untrusted key, permissive)"
+								: " (unsigned, permissive)"),
+			       img.trusted ? img.key_file : "", img.trusted ? ")" : "");
+		}
+		pvn_plugin_image_free(&img);
+	}
+	pvn_plugin_verifier_close(&v);
+	pvn_config_free(&cfg);
+	return bad ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -97,6 +161,8 @@ int main(int argc, char **argv)
 		pvn_config_free(&cfg);
 		return 0;
 	}
+	if (!strcmp(cmd, "plugins"))
+		return list_plugins(file);
 	if (strcmp(cmd, "run")) {
 		fprintf(stderr, "paravane: unknown command '%s'\n", cmd);
 		usage(stderr);

@@ -1,1 +1,2 @@
+include $(srcdir)/tests/unit/local.mk
 include $(srcdir)/tests/guests/local.mk

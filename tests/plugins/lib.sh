@@ -1,0 +1,97 @@
+# Shared by the plugin test scripts: paths, a temp dir, keys, VM configs and
+# expectations. Sourced, not run.
+set -u
+B=$(cd "${PVN_BUILDDIR:-.}" && pwd)
+S=$(cd "${PVN_SRCDIR:-.}" && pwd)
+PARAVANE=$B/paravane
+SIGN=$B/paravane-sign
+GUEST=$B/tests/guests/plugin.elf
+TP=$B/tests/plugins
+fails=0
+
+need_kvm() {
+	if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
+		echo "SKIP: no usable /dev/kvm"
+		exit 77
+	fi
+}
+
+T=$(mktemp -d /tmp/pvn-plugins-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+export PVN_TEST_MARKER=$T/marker
+export PVN_TEST_FINI_LOG=$T/fini.log
+mkdir -p "$T/trust"
+
+fail() {
+	echo "FAIL: $*"
+	fails=$((fails + 1))
+}
+
+# keygen NAME [trusted]: creates $T/NAME.key/.pub, sets KEYID_NAME
+keygen() {
+	local out id
+	out=$("$SIGN" keygen "$T/$1") || { fail "keygen $1"; return; }
+	id=$(echo "$out" | sed -n 's/^key id \([0-9a-f]*\):.*/\1/p')
+	eval "KEYID_$1=$id"
+	[ "${2:-}" = trusted ] && cp "$T/$1.pub" "$T/trust/"
+	return 0
+}
+
+# signed SRC.so KEY OUT.so
+signed() {
+	cp "$1" "$3" && "$SIGN" sign --key "$T/$2.key" "$3" >/dev/null || fail "sign $1"
+}
+
+# cfg NAME 'plugin entries' ['policy body']
+cfg() {
+	local policy="trust_store = \"$T/trust\"; mode = \"enforce\";"
+	[ $# -ge 3 ] && policy=$3
+	cat >"$T/$1.cfg" <<EOF
+name = "$1";
+memory = { size_mib = 32; };
+boot = { image = "$GUEST"; };
+console = { output = "stderr"; };
+plugins = ( $2 );
+plugin_policy = { $policy };
+EOF
+}
+
+# expect_refused CASE CFG PATTERN...: paravane run exits 1 before the guest
+# runs, says every PATTERN, and no plugin constructor ran.
+expect_refused() {
+	local name=$1 cfg=$2 rc p
+	shift 2
+	rm -f "$PVN_TEST_MARKER" "$PVN_TEST_FINI_LOG"
+	"$PARAVANE" run "$T/$cfg.cfg" >"$T/out" 2>&1
+	rc=$?
+	[ $rc -eq 1 ] || fail "$name: exit $rc, expected 1"
+	for p in "$@"; do
+		grep -qF -- "$p" "$T/out" || fail "$name: output lacks '$p'"
+	done
+	# Claims are made by init, so a clash is found after the constructors ran.
+	if [ -z "${ctor_ok:-}" ] && [ -e "$PVN_TEST_MARKER" ]; then
+		fail "$name: a refused plugin's constructor ran ($(tr '\n' ' ' <"$PVN_TEST_MARKER"))"
+	fi
+	echo "ok: $name refused: $(grep -m1 -E 'plugins: |paravane: ' "$T/out" | cut -c1-220)"
+}
+
+# expect_runs CASE CFG [PATTERN...]: the guest runs to exit 0 with the
+# plugin's device, and the plugin's constructor ran.
+expect_runs() {
+	local name=$1 cfg=$2 rc p
+	shift 2
+	rm -f "$PVN_TEST_MARKER" "$PVN_TEST_FINI_LOG"
+	"$PARAVANE" run "$T/$cfg.cfg" >"$T/out" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] || { fail "$name: exit $rc, expected 0"; sed 's/^/    /' "$T/out" | tail -n 15; }
+	[ -e "$PVN_TEST_MARKER" ] || fail "$name: the plugin's constructor did not run"
+	for p in "$@"; do
+		grep -qF -- "$p" "$T/out" || fail "$name: output lacks '$p'"
+	done
+	echo "ok: $name runs"
+}
+
+finish() {
+	echo "$fails failure(s)"
+	[ $fails -eq 0 ]
+}
