@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "runtime/instance.h"
+#include "runtime/acpi/acpi.h"
+#include "runtime/hv/hv.h"
 #include "runtime/boot/boot.h"
 #include "runtime/chipset/chipset.h"
 #include "runtime/core/log.h"
@@ -70,6 +72,7 @@ int pvn_instance_create(const char *cfg_path, struct pvn_instance **out, char *e
 	opts.ram_bytes = inst->cfg.memory_bytes;
 	opts.vtl2_bytes = inst->cfg.vtl2_bytes;
 	opts.nr_vps = inst->cfg.vps;
+	opts.pit = inst->cfg.pit;
 	r = pvn_vm_create(&opts, &inst->vm);
 	if (r) {
 		snprintf(err, errlen, "cannot create the VM: %s%s", strerror(-r),
@@ -82,6 +85,10 @@ int pvn_instance_create(const char *cfg_path, struct pvn_instance **out, char *e
 	if (!r)
 		r = pvn_uart_create(inst->vm, PVN_UART_BASE, PVN_UART_IRQ, inst->console_fd,
 				    &inst->uart);
+	if (!r && inst->cfg.hyperv)
+		r = pvn_hv_create(inst->vm, &inst->hv);
+	if (!r && inst->cfg.acpi)
+		r = pvn_acpi_create(&inst->acpi);
 	if (r) {
 		snprintf(err, errlen, "cannot create the chipset: %s", strerror(-r));
 		goto fail;
@@ -91,6 +98,19 @@ int pvn_instance_create(const char *cfg_path, struct pvn_instance **out, char *e
 	r = pvn_plugin_set_create(inst->vm, &inst->cfg, &inst->plugins, err, errlen);
 	if (r)
 		goto fail;
+	if (inst->acpi) {
+		/* After the plugins, which may have added tables and devices. */
+		struct pvn_acpi_platform plat;
+		pvn_acpi_platform_init(&plat, inst->cfg.vps);
+		int64_t rsdp = pvn_acpi_install(inst->vm, inst->acpi, &plat);
+		if (rsdp < 0) {
+			r = (int)rsdp;
+			snprintf(err, errlen, "%s: cannot build the ACPI tables: %s (acpi = false "
+				 "turns them off)", inst->cfg.file, pvn_acpi_error(inst->acpi));
+			goto fail;
+		}
+		inst->vm->acpi_rsdp = (uint64_t)rsdp;
+	}
 	r = pvn_boot_load(inst->vm, &inst->cfg);
 	if (r) {
 		snprintf(err, errlen, "%s: boot.image: cannot load '%s': %s", inst->cfg.file,
@@ -155,6 +175,8 @@ void pvn_instance_destroy(struct pvn_instance *inst)
 	}
 	pvn_vm_destroy(inst->vm);
 	pvn_uart_destroy(inst->uart);
+	pvn_hv_destroy(inst->hv);
+	pvn_acpi_destroy(inst->acpi);
 	if (inst->sigfd >= 0)
 		close(inst->sigfd);
 	if (inst->console_owned)

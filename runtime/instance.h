@@ -17,6 +17,8 @@
 struct pvn_uart;
 struct pvn_plugin_set;
 struct pvn_watch;
+struct pvn_hv;
+struct pvn_acpi;
 
 struct pvn_instance {
 	struct pvn_config cfg;
@@ -25,6 +27,8 @@ struct pvn_instance {
 	int console_fd;
 	bool console_owned;
 	struct pvn_plugin_set *plugins; /* runtime/plugin; NULL when none */
+	struct pvn_hv *hv;              /* NULL with hyperv = false */
+	struct pvn_acpi *acpi;          /* NULL with acpi = false */
 	int sigfd;
 	struct pvn_watch *sigwatch;
 };

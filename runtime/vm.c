@@ -26,7 +26,7 @@ static void vm_map_ram(struct pvn_vm *vm, uint64_t gpa, uint64_t size, const cha
 
 int pvn_vm_create(const struct pvn_vm_opts *opts, struct pvn_vm **out)
 {
-	struct pvn_partition_opts popts = {.nr_vps = opts->nr_vps};
+	struct pvn_partition_opts popts = {.nr_vps = opts->nr_vps, .pit = opts->pit};
 	uint64_t low, high;
 	struct pvn_vm *vm;
 	int r;

@@ -74,6 +74,7 @@ struct pvn_vm_opts {
 	uint64_t ram_bytes;  /* VTL0 RAM */
 	uint64_t vtl2_bytes; /* VTL2-private RAM (never mapped for VTL0) */
 	unsigned nr_vps;
+	bool pit;
 	const struct pvn_backend_ops *backend; /* NULL: KVM */
 };
 

@@ -1,2 +1,3 @@
 include $(srcdir)/tests/unit/local.mk
 include $(srcdir)/tests/guests/local.mk
+include $(srcdir)/tests/plugins/local.mk

@@ -648,7 +648,7 @@ int64_t pvn_acpi_install(struct pvn_vm *vm, struct pvn_acpi *a, const struct pvn
 	free(tmp);
 	if (r)
 		return r;
-	pvn_info("acpi: %zu bytes of tables at 0x%llx, RSDP at 0x%" PRIx64, used,
+	pvn_debug("acpi: %zu bytes of tables at 0x%llx, RSDP at 0x%" PRIx64, used,
 		 PVN_ACPI_AREA_GPA, rsdp);
 	return (int64_t)rsdp;
 }

@@ -106,6 +106,7 @@ struct pvn_msi {
 /* Options for partition_create. */
 struct pvn_partition_opts {
 	unsigned nr_vps;
+	bool pit; /* an in-kernel 8254 PIT on IRQ 0 */
 	/* MSRs that must exit to the runtime on read and write (sorted not required). */
 	const uint32_t *owned_msrs;
 	size_t nr_owned_msrs;

@@ -102,7 +102,8 @@ static int kvm_partition_create(const struct pvn_partition_opts *opts, struct pv
 		r = kvm_err("KVM_CREATE_IRQCHIP");
 		goto fail;
 	}
-	{
+	/* Only on request: a VM with a PIT takes 10-20 ms longer to tear down. */
+	if (opts->pit) {
 		struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
 		if (ioctl(p->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
 			pvn_warn("kvm: no in-kernel PIT: %s", strerror(errno));
@@ -122,7 +123,6 @@ static int kvm_partition_create(const struct pvn_partition_opts *opts, struct pv
 		cap.args[0] = 1;
 		ioctl(p->vm_fd, KVM_ENABLE_CAP, &cap);
 	}
-	(void)opts;
 	*out = p;
 	return 0;
 fail:

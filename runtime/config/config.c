@@ -345,7 +345,7 @@ int pvn_config_load(const char *path, struct pvn_config *cfg, char *err, size_t 
 {
 	static const char *const keys[] = {"name",	"memory",  "vps",	    "boot",
 					   "console",	"log_level", "plugins",	    "plugin_policy",
-					   "hyperv",	NULL};
+					   "hyperv",	"acpi",	   "pit",	    NULL};
 	struct ctx c = {cfg, err, errlen};
 	const config_setting_t *root;
 	uint64_t vps = 1;
@@ -398,7 +398,10 @@ int pvn_config_load(const char *path, struct pvn_config *cfg, char *err, size_t 
 		cfg->log_level = lvl;
 	}
 	cfg->hyperv = true;
-	if ((r = get_bool(&c, root, "hyperv", "hyperv", &cfg->hyperv)))
+	cfg->acpi = true;
+	if ((r = get_bool(&c, root, "hyperv", "hyperv", &cfg->hyperv)) ||
+	    (r = get_bool(&c, root, "acpi", "acpi", &cfg->acpi)) ||
+	    (r = get_bool(&c, root, "pit", "pit", &cfg->pit)))
 		return r;
 	if (!cfg->name)
 		cfg->name = strdup("vm");

@@ -45,6 +45,8 @@ struct pvn_config {
 	} boot;
 
 	bool hyperv; /* the Hyper-V interface (CPUID, MSRs, hypercalls, SynIC) */
+	bool acpi;   /* ACPI tables at 0xe0000 */
+	bool pit;    /* the legacy 8254 PIT (off: it makes VM teardown slow) */
 
 	struct {
 		enum pvn_console_output output;

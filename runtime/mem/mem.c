@@ -61,14 +61,23 @@ static int refuse(struct pvn_memmap *m, int err, const char *fmt, ...)
 	return err;
 }
 
+static int check_extent(struct pvn_memmap *m, uint64_t gpa, uint64_t size, enum pvn_mem_kind kind,
+			const char *owner)
+{
+	if (!size || gpa + size < gpa || gpa + size - 1 > 0xfffffffffffffULL)
+		return refuse(m, -EINVAL, "%s range 0x%" PRIx64 "+0x%" PRIx64 " for '%s' is empty or wraps",
+			      pvn_mem_kind_name(kind), gpa, size, owner);
+	return 0;
+}
+
 static int insert(struct pvn_memmap *m, uint64_t gpa, uint64_t size, enum pvn_mem_kind kind,
 		  unsigned vtls, uint8_t *hva, const char *owner)
 {
 	size_t pos;
+	int r = check_extent(m, gpa, size, kind, owner);
 
-	if (!size || gpa + size < gpa || gpa + size - 1 > 0xfffffffffffffULL)
-		return refuse(m, -EINVAL, "%s range 0x%" PRIx64 "+0x%" PRIx64 " for '%s' is empty or wraps",
-			      pvn_mem_kind_name(kind), gpa, size, owner);
+	if (r)
+		return r;
 	for (size_t i = 0; i < m->nr; i++) {
 		const struct pvn_mem_range *e = &m->ranges[i];
 		if (overlaps(gpa, size, e->gpa, e->size) && !may_overlap(kind, e))
@@ -108,6 +117,9 @@ int pvn_mem_add_ram(struct pvn_memmap *m, uint64_t gpa, uint64_t size, unsigned 
 	if (!vtls)
 		return refuse(m, -EINVAL, "RAM for '%s' is accessible by no VTL", owner);
 	/* Check before allocating so a refused range costs nothing. */
+	r = check_extent(m, gpa, size, PVN_MEM_RAM, owner);
+	if (r)
+		return r;
 	for (size_t i = 0; i < m->nr; i++)
 		if (overlaps(gpa, size, m->ranges[i].gpa, m->ranges[i].size) &&
 		    !may_overlap(PVN_MEM_RAM, &m->ranges[i]))
@@ -131,6 +143,18 @@ int pvn_mem_add_mmio(struct pvn_memmap *m, uint64_t gpa, uint64_t size, const ch
 int pvn_mem_add_reserved(struct pvn_memmap *m, uint64_t gpa, uint64_t size, const char *owner)
 {
 	return insert(m, gpa, size, PVN_MEM_RESERVED, 0, NULL, owner);
+}
+
+void pvn_mem_remove_owner(struct pvn_memmap *m, enum pvn_mem_kind kind, const char *owner)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < m->nr; i++) {
+		struct pvn_mem_range *r = &m->ranges[i];
+		if (r->kind == kind && kind != PVN_MEM_RAM && !strcmp(r->owner, owner))
+			continue;
+		m->ranges[w++] = *r;
+	}
+	m->nr = w;
 }
 
 const struct pvn_mem_range *pvn_mem_find(const struct pvn_memmap *m, uint64_t gpa,

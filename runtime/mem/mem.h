@@ -65,6 +65,9 @@ __attribute__((warn_unused_result)) int pvn_mem_add_mmio(struct pvn_memmap *m, u
 __attribute__((warn_unused_result)) int pvn_mem_add_reserved(struct pvn_memmap *m, uint64_t gpa,
 							      uint64_t size, const char *owner);
 
+/* Forget the MMIO or reserved ranges of owner (RAM is never removed). */
+void pvn_mem_remove_owner(struct pvn_memmap *m, enum pvn_mem_kind kind, const char *owner);
+
 /* The range of the given kind containing gpa, or NULL. RESERVED ranges are
  * only returned when asked for; RAM and MMIO never overlap each other. */
 const struct pvn_mem_range *pvn_mem_find(const struct pvn_memmap *m, uint64_t gpa,

@@ -8,4 +8,3 @@ runtime_libpvncore_a_SOURCES += \
 
 # The plugin tests, test plugins and the load benchmark (tests/local.mk is
 # not ours to edit, so they are pulled in from here).
-include $(srcdir)/tests/plugins/local.mk

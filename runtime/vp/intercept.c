@@ -105,4 +105,6 @@ void pvn_icpt_release_owner(struct pvn_intercepts *t, const char *owner)
 				l->e[w++] = l->e[i];
 		l->nr = w;
 	}
+	if (t->mem)
+		pvn_mem_remove_owner(t->mem, PVN_MEM_MMIO, owner);
 }

@@ -115,6 +115,12 @@ int gt_init(struct gt *t, const char *name, const char *extra)
 		fprintf(f, "memory = { size_mib = 32; };\n");
 	if (!strstr(extra, "boot"))
 		fprintf(f, "boot = { image = \"%s/%s.elf\"; all_vps = true; };\n", dir, name);
+	/* Tests add the Hyper-V interface and ACPI tables themselves when they
+	 * test them, so the default guest has neither. */
+	if (!strstr(extra, "hyperv"))
+		fprintf(f, "hyperv = false;\n");
+	if (!strstr(extra, "acpi"))
+		fprintf(f, "acpi = false;\n");
 	if (!strstr(extra, "console"))
 		fprintf(f, "console = { output = \"stderr\"; };\n");
 	fprintf(f, "%s\n", extra);

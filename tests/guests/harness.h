@@ -42,7 +42,8 @@ struct gt {
 /*
  * Build the VM for guest image `name` (tests/guests/NAME.elf). `extra` is
  * appended to the generated config (e.g. "vps = 4;"); memory and boot are
- * set unless given there. Returns 0, or 77 when there is no usable /dev/kvm
+ * set unless given there, and hyperv and acpi are off unless given there
+ * (tests that need them create them). Returns 0, or 77 when there is no usable /dev/kvm
  * (the reason is printed), or 1 on failure.
  */
 int gt_init(struct gt *t, const char *name, const char *extra);

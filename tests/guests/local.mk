@@ -103,7 +103,6 @@ tests_guests_acpi_LDADD = $(GT_HOST_LIBS)
 GUEST_TEST_IMAGES += tests/guests/acpi.elf
 PVN_TESTS += tests/guests/acpi
 
-
 check_DATA += $(GUEST_TEST_IMAGES)
 
 # plugin: a signed plugin (tests/plugins/tp-ok.so) provides the guest's PIO device.

@@ -27,3 +27,9 @@ tests_unit_test_loop_SOURCES = tests/unit/test_loop.c
 tests_unit_test_loop_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_loop_LDADD = $(UNIT_LIBS)
 PVN_TESTS += tests/unit/test_loop
+
+check_PROGRAMS += tests/unit/test_fallback
+tests_unit_test_fallback_SOURCES = tests/unit/test_fallback.c
+tests_unit_test_fallback_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_fallback_LDADD = $(UNIT_LIBS)
+PVN_TESTS += tests/unit/test_fallback

@@ -385,6 +385,20 @@ static void test_release_owner(void **state)
 		assert_int_equal(t->kinds[k].nr, 0);
 }
 
+/* A released MMIO claim leaves the memory map too, so it can be claimed again. */
+static void test_release_owner_mmio(void **state)
+{
+	struct fixture *f = *state;
+	struct pvn_intercepts *t = &f->t;
+
+	assert_int_equal(claim(t, PVN_ICPT_MMIO, 0xd0000000, 0x1000, FN(mmio_a), "plugin-a"), 0);
+	assert_non_null(pvn_mem_find(t->mem, 0xd0000000, PVN_MEM_MMIO));
+	pvn_icpt_release_owner(t, "plugin-a");
+	assert_null(pvn_mem_find(t->mem, 0xd0000000, PVN_MEM_MMIO));
+	assert_int_equal(claim(t, PVN_ICPT_MMIO, 0xd0000000, 0x1000, FN(mmio_a), "plugin-b"), 0);
+	assert_owner(t, PVN_ICPT_MMIO, 0xd0000fff, "plugin-b");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -395,6 +409,7 @@ int main(void)
 		T(test_adjacent_and_lookup_edges),
 		T(test_many_claims),
 		T(test_sealed),
+		T(test_release_owner_mmio),
 		T(test_out_of_range),
 		T(test_mmio_in_memory_map),
 		T(test_release_owner),

@@ -205,9 +205,9 @@ static void test_ram_alignment(void **state)
 static void test_zero_size(void **state)
 {
 	struct pvn_memmap *m = *state;
-	/* RAM of size 0 is refused (mem.c currently reports it through the
-	 * failed mmap rather than as "empty": see the unit-test report). */
-	assert_true(pvn_mem_add_ram(m, 0, 0, VTLS, "ram") < 0);
+	/* RAM of size 0 is refused as empty, before anything is allocated. */
+	assert_int_equal(pvn_mem_add_ram(m, 0, 0, VTLS, "ram"), -EINVAL);
+	assert_non_null(strstr(m->error, "empty"));
 	assert_int_equal(pvn_mem_add_mmio(m, 0x1000, 0, "mmio"), -EINVAL);
 	assert_non_null(strstr(m->error, "empty"));
 	assert_int_equal(pvn_mem_add_reserved(m, 0x1000, 0, "res"), -EINVAL);
