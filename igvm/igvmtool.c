@@ -33,8 +33,8 @@ static void usage(FILE *o)
 	    "usage: %s dump [--json] FILE\n"
 	    "       %s check FILE\n"
 	    "       %s build [--initrd FILE] [--cmdline STR] [--platform native|vsm|native,vsm]\n"
-	    "                [--mem-size BYTES] [--load-addr GPA] [--entry GPA] [--v2] -o OUT "
-	    "IMAGE\n"
+	    "                [--mem-size BYTES] [--load-addr GPA] [--entry GPA] [--v2]\n"
+	    "                [--guest-abi linux|paravane] -o OUT IMAGE\n"
 	    "       %s rewrite IN OUT\n"
 	    "IMAGE is a bzImage, an ELF (vmlinux or test guest) or a flat binary.\n",
 	    prog, prog, prog, prog);
@@ -657,6 +657,7 @@ struct build_opts {
 	bool have_load_addr;
 	uint64_t entry;
 	bool have_entry;
+	bool pvn_abi; /* --guest-abi paravane: tests/guests' entry state */
 };
 
 static uint16_t rd16(const uint8_t *p)
@@ -765,21 +766,30 @@ out:
 	return r;
 }
 
-static void build_pagetables(struct image *im, uint8_t *gdt)
+/*
+ * user: the paravane test-guest ABI, whose code runs at CPL3: every level is
+ * user-accessible and the 3-4 GiB MMIO hole is uncached, as in the runtime's
+ * own boot tables (runtime/boot/boot.h).
+ */
+static void build_pagetables(struct image *im, uint8_t *gdt, bool user)
 {
+	uint64_t u = user ? 4 : 0;
 	uint8_t pg[IGVM_PAGE_SIZE_4K];
 
 	memset(pg, 0, sizeof(pg));
-	wr64(pg, GPA_PDPT | 3);
+	wr64(pg, GPA_PDPT | 3 | u);
 	image_put(im, GPA_PML4, pg, sizeof(pg));
 	memset(pg, 0, sizeof(pg));
 	for (int i = 0; i < 4; i++)
-		wr64(pg + i * 8, (GPA_PD + i * IGVM_PAGE_SIZE_4K) | 3);
+		wr64(pg + i * 8, (GPA_PD + i * IGVM_PAGE_SIZE_4K) | 3 | u);
 	image_put(im, GPA_PDPT, pg, sizeof(pg));
 	for (int i = 0; i < 4; i++) {
 		memset(pg, 0, sizeof(pg));
-		for (int j = 0; j < 512; j++)
-			wr64(pg + j * 8, (((uint64_t)i * 512 + j) << 21) | 0x83);
+		for (int j = 0; j < 512; j++) {
+			uint64_t a = ((uint64_t)i * 512 + j) << 21;
+
+			wr64(pg + j * 8, a | 0x83 | u | (user && a >= 0xC0000000ull ? 0x18 : 0));
+		}
 		image_put(im, GPA_PD + i * IGVM_PAGE_SIZE_4K, pg, sizeof(pg));
 	}
 	wr64(gdt + SEL_CODE, 0x00af9b000000ffffull);
@@ -787,13 +797,19 @@ static void build_pagetables(struct image *im, uint8_t *gdt)
 	image_put(im, GPA_GDT, gdt, IGVM_PAGE_SIZE_4K);
 }
 
-static void fill_context(struct igvm_native_vp_context_x64 *c, uint64_t entry)
+static void fill_context(struct igvm_native_vp_context_x64 *c, uint64_t entry, bool pvn_abi)
 {
 	memset(c, 0, sizeof(*c));
 	c->rip = entry;
 	c->rsp = GPA_STACK_TOP;
 	c->rsi = GPA_BOOT_PARAMS;
 	c->r8 = GPA_PARAM_VP;
+	if (pvn_abi) {
+		/* tests/guests/lib/start.S: RDI = VP index, RSI = VPs started. Only
+		 * VP 0 has a context; the VP_COUNT parameter has the real count. */
+		c->rdi = 0;
+		c->rsi = 1;
+	}
 	c->rflags = 0x2;
 	c->gdtr_base = GPA_GDT;
 	c->gdtr_limit = 0x1f;
@@ -901,6 +917,7 @@ static int cmd_build(int argc, char **argv)
 	    {"load-addr", required_argument, NULL, 'l'},
 	    {"entry", required_argument, NULL, 'e'},
 	    {"v2", no_argument, NULL, '2'},
+	    {"guest-abi", required_argument, NULL, 'g'},
 	    {"output", required_argument, NULL, 'o'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -931,6 +948,13 @@ static int cmd_build(int argc, char **argv)
 			break;
 		case '2':
 			o.v2 = true;
+			break;
+		case 'g':
+			if (strcmp(optarg, "linux") && strcmp(optarg, "paravane")) {
+				fprintf(stderr, "%s: --guest-abi must be linux or paravane\n", prog);
+				return 2;
+			}
+			o.pvn_abi = !strcmp(optarg, "paravane");
 			break;
 		case 'p':
 			o.native = strstr(optarg, "native") != NULL;
@@ -1032,7 +1056,7 @@ static int cmd_build(int argc, char **argv)
 	wr64(zp + 0x2ec, o.mem_size - GPA_DEFAULT_LOAD);
 	wr32(zp + 0x2f4, 1);
 	image_put(&im, GPA_BOOT_PARAMS, zp, IGVM_PAGE_SIZE_4K);
-	build_pagetables(&im, gdt);
+	build_pagetables(&im, gdt, o.pvn_abi);
 
 	w = pvn_igvm_writer_new(o.v2 ? IGVM_FORMAT_VERSION_2 : IGVM_FORMAT_VERSION_1,
 	                        IGVM_ARCH_X64);
@@ -1078,7 +1102,7 @@ static int cmd_build(int argc, char **argv)
 	pvn_igvm_writer_add_parameter(w, IGVM_VHT_COMMAND_LINE, 2, 0);
 	pvn_igvm_writer_add_parameter_insert(w, GPA_PARAM_CMD, all, 2);
 
-	fill_context(&ctx, entry);
+	fill_context(&ctx, entry, o.pvn_abi);
 	if (mask_native)
 		pvn_igvm_writer_add_vp_context_x64(w, mask_native, 0, &ctx);
 	if (mask_vsm)

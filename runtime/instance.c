@@ -2,6 +2,7 @@
 #include "runtime/instance.h"
 #include "runtime/acpi/acpi.h"
 #include "runtime/hv/hv.h"
+#include "runtime/vmbus/vmbus.h"
 #include "runtime/boot/boot.h"
 #include "runtime/chipset/chipset.h"
 #include "runtime/core/log.h"
@@ -87,6 +88,15 @@ int pvn_instance_create(const char *cfg_path, struct pvn_instance **out, char *e
 				    &inst->uart);
 	if (!r && inst->cfg.hyperv)
 		r = pvn_hv_create(inst->vm, &inst->hv);
+	if (!r && inst->cfg.vmbus.enabled) {
+		r = pvn_vmbus_create(inst->vm, inst->hv, &inst->vmbus);
+		/* The MMIO window VMBus devices get; the DSDT describes it. */
+		if (!r)
+			r = pvn_mem_add_reserved(&inst->vm->mem, PVN_VMBUS_MMIO_BASE,
+						 PVN_VMBUS_MMIO_SIZE, "vmbus-mmio");
+		for (unsigned i = 0; !r && i < inst->cfg.vmbus.echo; i++)
+			r = pvn_vmbus_echo_create(inst->vmbus, (uint8_t)i, &inst->echo[i]);
+	}
 	if (!r && inst->cfg.acpi)
 		r = pvn_acpi_create(&inst->acpi);
 	if (r) {
@@ -102,6 +112,11 @@ int pvn_instance_create(const char *cfg_path, struct pvn_instance **out, char *e
 		/* After the plugins, which may have added tables and devices. */
 		struct pvn_acpi_platform plat;
 		pvn_acpi_platform_init(&plat, inst->cfg.vps);
+		if (inst->vmbus) {
+			plat.vmbus = true;
+			plat.vmbus_low_base = PVN_VMBUS_MMIO_BASE;
+			plat.vmbus_low_size = PVN_VMBUS_MMIO_SIZE;
+		}
 		int64_t rsdp = pvn_acpi_install(inst->vm, inst->acpi, &plat);
 		if (rsdp < 0) {
 			r = (int)rsdp;
@@ -113,8 +128,9 @@ int pvn_instance_create(const char *cfg_path, struct pvn_instance **out, char *e
 	}
 	r = pvn_boot_load(inst->vm, &inst->cfg);
 	if (r) {
-		snprintf(err, errlen, "%s: boot.image: cannot load '%s': %s", inst->cfg.file,
-			 inst->cfg.boot.image,
+		snprintf(err, errlen, "%s: %s: cannot load '%s': %s", inst->cfg.file,
+			 inst->cfg.boot.igvm ? "boot.igvm" : "boot.image",
+			 inst->cfg.boot.igvm ? inst->cfg.boot.igvm : inst->cfg.boot.image,
 			 inst->vm->mem.error[0] ? inst->vm->mem.error : strerror(-r));
 		goto fail;
 	}
@@ -175,6 +191,9 @@ void pvn_instance_destroy(struct pvn_instance *inst)
 	}
 	pvn_vm_destroy(inst->vm);
 	pvn_uart_destroy(inst->uart);
+	for (unsigned i = 0; i < 16; i++)
+		pvn_vmbus_echo_destroy(inst->echo[i]);
+	pvn_vmbus_destroy(inst->vmbus);
 	pvn_hv_destroy(inst->hv);
 	pvn_acpi_destroy(inst->acpi);
 	if (inst->sigfd >= 0)

@@ -19,6 +19,8 @@ struct pvn_plugin_set;
 struct pvn_watch;
 struct pvn_hv;
 struct pvn_acpi;
+struct pvn_vmbus;
+struct pvn_vmbus_echo;
 
 struct pvn_instance {
 	struct pvn_config cfg;
@@ -29,6 +31,8 @@ struct pvn_instance {
 	struct pvn_plugin_set *plugins; /* runtime/plugin; NULL when none */
 	struct pvn_hv *hv;              /* NULL with hyperv = false */
 	struct pvn_acpi *acpi;          /* NULL with acpi = false */
+	struct pvn_vmbus *vmbus;        /* NULL without VMBus */
+	struct pvn_vmbus_echo *echo[16]; /* vmbus.echo_channels test devices */
 	int sigfd;
 	struct pvn_watch *sigwatch;
 };

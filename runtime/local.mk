@@ -1,7 +1,8 @@
 # runtime/: the paravane binary. Everything except main.c also goes into
 # libpvncore.a, which the tests and benchmarks link.
 noinst_LIBRARIES += runtime/libpvncore.a
-runtime_libpvncore_a_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(LIBELF_CFLAGS) $(CRYPTO_CFLAGS)
+runtime_libpvncore_a_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(LIBELF_CFLAGS) $(CRYPTO_CFLAGS) \
+	-I$(top_srcdir)/igvm/include
 runtime_libpvncore_a_SOURCES = \
 	runtime/core/log.c runtime/core/log.h \
 	runtime/core/loop.c runtime/core/loop.h \
@@ -14,6 +15,8 @@ runtime_libpvncore_a_SOURCES = \
 	runtime/chipset/chipset.h runtime/chipset/uart.c runtime/chipset/power.c \
 	runtime/config/config.c runtime/config/config.h \
 	runtime/boot/boot.c runtime/boot/boot.h \
+	runtime/boot/igvm_boot.c runtime/boot/igvm_boot.h \
+	igvm/igvm.c igvm/igvm_write.c igvm/igvm_load.c igvm/igvm_internal.h \
 	runtime/hv/hv.c runtime/hv/hv.h runtime/hv/hv_protocol.h \
 	runtime/instance.c runtime/instance.h
 
@@ -26,3 +29,4 @@ paravane_LDADD = $(PVN_CORE_LIBS)
 
 include $(srcdir)/runtime/plugin/local.mk
 include $(srcdir)/runtime/acpi/local.mk
+include $(srcdir)/runtime/vmbus/local.mk

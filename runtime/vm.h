@@ -30,6 +30,9 @@
 #define PVN_4G 0x100000000ULL
 #define PVN_LAPIC_BASE 0xFEE00000ULL
 #define PVN_IOAPIC_BASE 0xFEC00000ULL
+/* The 32-bit MMIO window handed to VMBus devices (described in the DSDT). */
+#define PVN_VMBUS_MMIO_BASE 0xF8000000ULL
+#define PVN_VMBUS_MMIO_SIZE 0x4000000ULL
 
 /* Process exit codes the runtime uses itself (the guest's power-port code is
  * passed through otherwise; guests should use 0-123). */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "runtime/boot/boot.h"
+#include "runtime/boot/igvm_boot.h"
 #include "runtime/boot/linux_protocol.h"
 #include "runtime/config/config.h"
 #include "runtime/core/log.h"
@@ -324,6 +325,8 @@ int pvn_boot_load(struct pvn_vm *vm, const struct pvn_config *cfg)
 	int r;
 
 	vm->all_vps_start = cfg->boot.all_vps;
+	if (cfg->boot.igvm)
+		return pvn_boot_igvm(vm, cfg->boot.igvm, cfg->boot.cmdline);
 	if (fmt == PVN_BOOT_LINUX)
 		return pvn_boot_linux(vm, cfg->boot.image, cfg->boot.initrd, cfg->boot.cmdline);
 	if (fmt == PVN_BOOT_AUTO)

@@ -174,7 +174,10 @@ static int parse_memory(struct ctx *c, const config_setting_t *root)
 static int parse_boot(struct ctx *c, const config_setting_t *root)
 {
 	static const char *const keys[] = {"image", "format",  "load_address", "entry", "stack",
-					   "all_vps", "initrd", "cmdline",	     NULL};
+					   "all_vps", "initrd", "cmdline",	     "igvm",  NULL};
+	/* An IGVM file says where it loads and how its VPs start. */
+	static const char *const not_igvm[] = {"image", "format", "load_address", "entry",
+					       "stack", "all_vps", "initrd", NULL};
 	static const char *const formats[] = {"auto", "elf", "flat", "linux", NULL};
 	const config_setting_t *g = member(root, "boot");
 	struct pvn_config *cfg = c->cfg;
@@ -185,10 +188,34 @@ static int parse_boot(struct ctx *c, const config_setting_t *root)
 		return fail(c, NULL, "boot", "missing (e.g. boot = { image = \"guest.elf\"; };)");
 	if ((r = want_group(c, g, "boot")) || (r = check_keys(c, g, "boot.", keys)))
 		return r;
+	if ((r = get_str(c, g, "igvm", "boot.igvm", &image)))
+		return r;
+	if (image) {
+		cfg->boot.igvm = pvn_config_path(cfg, image);
+		free(image);
+		image = NULL;
+		if (!cfg->boot.igvm)
+			return -ENOMEM;
+		for (const char *const *k = not_igvm; *k; k++) {
+			char key[32];
+			if (!member(g, *k))
+				continue;
+			snprintf(key, sizeof(key), "boot.%s", *k);
+			return fail(c, member(g, *k), key, "%s",
+				    strcmp(*k, "image") ? "does not apply to boot.igvm (the IGVM "
+							   "file says where it loads and starts)"
+							 : "give either boot.image or boot.igvm, "
+							   "not both");
+		}
+		if (access(cfg->boot.igvm, R_OK))
+			return fail(c, member(g, "igvm"), "boot.igvm", "cannot read '%s': %s",
+				    cfg->boot.igvm, strerror(errno));
+		goto cmdline;
+	}
 	if ((r = get_str(c, g, "image", "boot.image", &image)))
 		return r;
 	if (!image)
-		return fail(c, g, "boot.image", "missing");
+		return fail(c, g, "boot.image", "missing (or boot.igvm)");
 	cfg->boot.image = pvn_config_path(cfg, image);
 	free(image);
 	image = NULL; /* reused for boot.initrd below */
@@ -222,14 +249,17 @@ static int parse_boot(struct ctx *c, const config_setting_t *root)
 			return fail(c, member(g, "initrd"), "boot.initrd", "cannot read '%s': %s",
 				    cfg->boot.initrd, strerror(errno));
 	}
+cmdline:
 	if ((r = get_str(c, g, "cmdline", "boot.cmdline", &cfg->boot.cmdline)))
 		return r;
 	if (cfg->boot.cmdline && strlen(cfg->boot.cmdline) > 4095)
 		return fail(c, member(g, "cmdline"), "boot.cmdline", "longer than 4095 bytes");
-	if ((cfg->boot.initrd || cfg->boot.cmdline) && cfg->boot.format != PVN_BOOT_LINUX)
+	if ((cfg->boot.initrd || cfg->boot.cmdline) && cfg->boot.format != PVN_BOOT_LINUX &&
+	    !cfg->boot.igvm)
 		return fail(c, member(g, cfg->boot.initrd ? "initrd" : "cmdline"),
 			    cfg->boot.initrd ? "boot.initrd" : "boot.cmdline",
-			    "only applies to format = \"linux\"");
+			    cfg->boot.initrd ? "only applies to format = \"linux\""
+					     : "only applies to format = \"linux\" or boot.igvm");
 	return 0;
 }
 
@@ -341,11 +371,30 @@ static int parse_plugin_policy(struct ctx *c, const config_setting_t *root)
 	return 0;
 }
 
+static int parse_vmbus(struct ctx *c, const config_setting_t *root)
+{
+	static const char *const keys[] = {"enabled", "echo_channels", NULL};
+	const config_setting_t *g = member(root, "vmbus");
+	uint64_t echo = 0;
+	int r;
+
+	c->cfg->vmbus.enabled = true;
+	if (!g)
+		return 0;
+	if ((r = want_group(c, g, "vmbus")) || (r = check_keys(c, g, "vmbus.", keys)) ||
+	    (r = get_bool(c, g, "enabled", "vmbus.enabled", &c->cfg->vmbus.enabled)) ||
+	    (r = get_u64(c, g, "echo_channels", "vmbus.echo_channels", 0, 16, NULL, &echo)))
+		return r;
+	c->cfg->vmbus.echo = (unsigned)echo;
+	return 0;
+}
+
 int pvn_config_load(const char *path, struct pvn_config *cfg, char *err, size_t errlen)
 {
 	static const char *const keys[] = {"name",	"memory",  "vps",	    "boot",
 					   "console",	"log_level", "plugins",	    "plugin_policy",
-					   "hyperv",	"acpi",	   "pit",	    NULL};
+					   "hyperv",	"acpi",	   "pit",	    "vmbus",
+					   NULL};
 	struct ctx c = {cfg, err, errlen};
 	const config_setting_t *root;
 	uint64_t vps = 1;
@@ -399,10 +448,20 @@ int pvn_config_load(const char *path, struct pvn_config *cfg, char *err, size_t 
 	}
 	cfg->hyperv = true;
 	cfg->acpi = true;
+	if ((r = parse_vmbus(&c, root)))
+		return r;
 	if ((r = get_bool(&c, root, "hyperv", "hyperv", &cfg->hyperv)) ||
 	    (r = get_bool(&c, root, "acpi", "acpi", &cfg->acpi)) ||
 	    (r = get_bool(&c, root, "pit", "pit", &cfg->pit)))
 		return r;
+	if (!cfg->hyperv) {
+		/* VMBus rides on the Hyper-V interface: off with it, unless asked for. */
+		const config_setting_t *en = member(member(root, "vmbus"), "enabled");
+		if (en && config_setting_get_bool(en))
+			return fail(&c, en, "vmbus.enabled",
+				    "VMBus needs the Hyper-V interface (hyperv = true)");
+		cfg->vmbus.enabled = false;
+	}
 	if (!cfg->name)
 		cfg->name = strdup("vm");
 	return 0;
@@ -416,6 +475,7 @@ void pvn_config_free(struct pvn_config *cfg)
 	free(cfg->plugin_policy.trust_store);
 	free(cfg->plugin_policy.revocation_list);
 	free(cfg->boot.image);
+	free(cfg->boot.igvm);
 	free(cfg->boot.initrd);
 	free(cfg->boot.cmdline);
 	free(cfg->console.path);

@@ -41,11 +41,16 @@ struct pvn_config {
 		uint64_t load_address, entry, stack;
 		bool all_vps; /* every VP starts at the entry point */
 		char *initrd;  /* format "linux" only */
-		char *cmdline; /* format "linux" only */
+		char *cmdline; /* format "linux" or igvm */
+		char *igvm;    /* IGVM file (instead of image), resolved */
 	} boot;
 
 	bool hyperv; /* the Hyper-V interface (CPUID, MSRs, hypercalls, SynIC) */
 	bool acpi;   /* ACPI tables at 0xe0000 */
+	struct {
+		bool enabled;       /* the VMBus server (needs hyperv) */
+		unsigned echo;      /* test echo channels to offer */
+	} vmbus;
 	bool pit;    /* the legacy 8254 PIT (off: it makes VM teardown slow) */
 
 	struct {

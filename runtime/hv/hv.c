@@ -562,6 +562,9 @@ static void hv_cpuid(void *opaque, unsigned vp, uint32_t leaf, uint32_t sub, uin
 		r[3] = hv->tsc_hz ? HV_FEATURE_FREQUENCY_MSRS_AVAILABLE : 0;
 		break;
 	case HV_CPUID_ENLIGHTENMENTS:
+		/* SINT interrupts are plain MSIs to the in-kernel LAPIC, which knows
+		 * nothing of auto-EOI: the guest must EOI them itself. */
+		r[0] = HV_DEPRECATING_AEOI_RECOMMENDED;
 		r[1] = 0xffffffff; /* never notify about long spinlocks */
 		break;
 	case HV_CPUID_LIMITS:

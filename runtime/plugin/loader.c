@@ -303,8 +303,10 @@ static void unload(struct pvn_plugin *p)
 		close(p->memfd);
 	p->memfd = -1;
 	pvn_plugin_image_free(&p->img);
-	if (p->host.set)
+	if (p->host.set) {
 		pthread_mutex_destroy(&p->host.lock);
+		pthread_rwlock_destroy(&p->host.gpadl_lock);
+	}
 	p->host.set = NULL;
 }
 
@@ -386,6 +388,7 @@ static int load_one(struct pvn_plugin_set *s, const struct pvn_plugin_verifier *
 	p->host.cfg = cfg;
 	p->host.settings = pc->settings;
 	pthread_mutex_init(&p->host.lock, NULL);
+	pthread_rwlock_init(&p->host.gpadl_lock, NULL);
 	snprintf(p->host.name, sizeof(p->host.name), "%s", m->name);
 	p->timing.name = p->host.name;
 	p->timing.file_bytes = p->img.len;
@@ -419,10 +422,17 @@ static int load_one(struct pvn_plugin_set *s, const struct pvn_plugin_verifier *
 int pvn_plugin_set_create(struct pvn_vm *vm, const struct pvn_config *cfg,
 			  struct pvn_plugin_set **out, char *err, size_t errlen)
 {
+	return pvn_plugin_set_create_env(vm, NULL, cfg, out, err, errlen);
+}
+
+int pvn_plugin_set_create_env(struct pvn_vm *vm, const struct pvn_plugin_env *env,
+			      const struct pvn_config *cfg, struct pvn_plugin_set **out,
+			      char *err, size_t errlen)
+{
 	struct pvn_plugin_verifier v;
 	struct pvn_plugin_set *s;
 	size_t enabled = 0;
-	const char *env;
+	const char *minor;
 	int r;
 
 	*out = NULL;
@@ -442,13 +452,18 @@ int pvn_plugin_set_create(struct pvn_vm *vm, const struct pvn_config *cfg,
 		return -ENOMEM;
 	}
 	s->vm = vm;
+	if (env) {
+		s->vmbus = env->vmbus;
+		s->acpi = env->acpi;
+	}
 	/* Test-only switch: make this runtime look like an older ABI minor. */
-	env = getenv("PARAVANE_TEST_HOST_OPS_MINOR");
-	v.host_ops_minor = env && *env ? atoi(env) : -1;
+	minor = getenv("PARAVANE_TEST_HOST_OPS_MINOR");
+	v.host_ops_minor = minor && *minor ? atoi(minor) : -1;
 	pvn_host_ops_fill(&s->ops, v.host_ops_minor);
 	if (v.mode == PVN_PLUGIN_PERMISSIVE)
 		pvn_warn("*** plugin_policy.mode = \"permissive\": unsigned plugins will load. "
 			 "Development only. ***");
+	s->acpi_open = true;
 	for (size_t i = 0; i < cfg->nr_plugins; i++) {
 		if (!cfg->plugins[i].enabled)
 			continue;
@@ -459,6 +474,7 @@ int pvn_plugin_set_create(struct pvn_vm *vm, const struct pvn_config *cfg,
 			break;
 		}
 	}
+	s->acpi_open = false; /* the caller builds the tables next */
 	pvn_plugin_verifier_close(&v);
 	if (r) {
 		pvn_plugin_set_destroy(s);

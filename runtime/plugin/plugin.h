@@ -28,6 +28,8 @@
 #include "runtime/plugin/sign.h"
 
 struct pvn_vm;
+struct pvn_vmbus;
+struct pvn_acpi;
 struct pvn_plugin_set;
 
 /* The trust store and revocation list of a policy, loaded once. */
@@ -38,8 +40,9 @@ struct pvn_plugin_verifier {
 	bool has_revocations;
 	struct pvn_revocations rev;
 	char *revocation_file;
-	/* Test-only: present a host-ops table of this minor (-1: current). Set
-	 * from PARAVANE_TEST_HOST_OPS_MINOR by pvn_plugin_set_create. */
+	/* Test-only: present a host-ops table of this minor (-1: current; 0 and
+	 * 1 trim it to 1.0 / 1.1). Set from PARAVANE_TEST_HOST_OPS_MINOR by
+	 * pvn_plugin_set_create. */
 	int host_ops_minor;
 };
 
@@ -73,11 +76,25 @@ int pvn_plugin_verify(const struct pvn_plugin_verifier *v, const char *path,
 void pvn_plugin_image_free(struct pvn_plugin_image *img);
 
 /* Load, in config order, every enabled plugin of cfg into vm. *out is NULL
- * when the config enables none. On failure nothing stays loaded. */
+ * when the config enables none. On failure nothing stays loaded. Plugins
+ * see neither VMBus nor ACPI (their calls return -ENODEV). */
 int pvn_plugin_set_create(struct pvn_vm *vm, const struct pvn_config *cfg,
 			  struct pvn_plugin_set **out, char *err, size_t errlen);
-/* fini in reverse load order, release everything, dlclose. The VM must be
- * stopped (or never started). */
+
+/* The parts of the VM, beyond vm itself, that plugins may use (ABI 1.2).
+ * NULL members are absent (their host calls return -ENODEV). */
+struct pvn_plugin_env {
+	struct pvn_vmbus *vmbus; /* offers go here; must outlive the set */
+	struct pvn_acpi *acpi;   /* tables and devices go here, built after the set */
+};
+/* pvn_plugin_set_create with env (may be NULL). ACPI additions are accepted
+ * only while the plugins initialise, i.e. until this returns. */
+int pvn_plugin_set_create_env(struct pvn_vm *vm, const struct pvn_plugin_env *env,
+			      const struct pvn_config *cfg, struct pvn_plugin_set **out,
+			      char *err, size_t errlen);
+/* fini in reverse load order, release everything (channels are rescinded),
+ * dlclose. The VM must be stopped (or never started); the VMBus must still
+ * exist. */
 void pvn_plugin_set_destroy(struct pvn_plugin_set *s);
 
 struct pvn_plugin_timing {

@@ -103,6 +103,39 @@ tests_guests_acpi_LDADD = $(GT_HOST_LIBS)
 GUEST_TEST_IMAGES += tests/guests/acpi.elf
 PVN_TESTS += tests/guests/acpi
 
+# ---- VMBus guest tests: the guest side links the VMBus client library ----
+VMBUS_GUEST_LIB = $(srcdir)/tests/guests/lib/vmbus_client.c
+tests/guests/vmbus_%.elf: $(srcdir)/tests/guests/vmbus_%.c $(GUEST_DEPS) $(VMBUS_GUEST_LIB) \
+		$(srcdir)/tests/guests/lib/vmbus_client.h
+	@mkdir -p tests/guests
+	$(AM_V_CC)$(CC) $(GUEST_CFLAGS) -DPVN_GUEST $(GUEST_LINK) -o $@ $(GUEST_LIB) $(VMBUS_GUEST_LIB) $<
+GT_VMBUS_LIBS = $(GT_HOST_LIBS)
+
+check_PROGRAMS += tests/guests/vmbus_echo
+tests_guests_vmbus_echo_SOURCES = tests/guests/vmbus_echo.c $(GT_HOST_COMMON)
+tests_guests_vmbus_echo_CPPFLAGS = $(GT_HOST_CPPFLAGS)
+tests_guests_vmbus_echo_CFLAGS = $(GT_HOST_CFLAGS)
+tests_guests_vmbus_echo_LDADD = $(GT_VMBUS_LIBS)
+GUEST_TEST_IMAGES += tests/guests/vmbus_echo.elf
+PVN_TESTS += tests/guests/vmbus_echo
+
+check_PROGRAMS += tests/guests/vmbus_connect
+tests_guests_vmbus_connect_SOURCES = tests/guests/vmbus_connect.c $(GT_HOST_COMMON)
+tests_guests_vmbus_connect_CPPFLAGS = $(GT_HOST_CPPFLAGS)
+tests_guests_vmbus_connect_CFLAGS = $(GT_HOST_CFLAGS)
+tests_guests_vmbus_connect_LDADD = $(GT_VMBUS_LIBS)
+GUEST_TEST_IMAGES += tests/guests/vmbus_connect.elf
+PVN_TESTS += tests/guests/vmbus_connect
+
+check_PROGRAMS += tests/guests/vmbus_evil
+tests_guests_vmbus_evil_SOURCES = tests/guests/vmbus_evil.c $(GT_HOST_COMMON)
+tests_guests_vmbus_evil_CPPFLAGS = $(GT_HOST_CPPFLAGS)
+tests_guests_vmbus_evil_CFLAGS = $(GT_HOST_CFLAGS)
+tests_guests_vmbus_evil_LDADD = $(GT_VMBUS_LIBS)
+GUEST_TEST_IMAGES += tests/guests/vmbus_evil.elf
+PVN_TESTS += tests/guests/vmbus_evil
+EXTRA_DIST += tests/guests/lib/vmbus_client.c tests/guests/lib/vmbus_client.h
+
 check_DATA += $(GUEST_TEST_IMAGES)
 
 # plugin: a signed plugin (tests/plugins/tp-ok.so) provides the guest's PIO device.
@@ -114,3 +147,40 @@ tests_guests_plugin_LDADD = $(GT_HOST_LIBS)
 GUEST_TEST_IMAGES += tests/guests/plugin.elf
 check_DATA += tests/guests/plugin.elf tests/plugins/tp-ok.so
 PVN_TESTS += tests/guests/plugin
+
+# vtpm: a CRB driver in the guest against the vTPM device; the same guest
+# with each engine, picked by the executable's name (see tests/guests/vtpm.c).
+if PLUGIN_VTPM
+VTPM_GT_CFLAGS = $(GT_HOST_CFLAGS) $(LIBTPMS_CFLAGS) $(TSS2_CFLAGS) $(CRYPTO_CFLAGS)
+VTPM_GT_LIBS = $(PVN_VTPM_LIBS) $(GT_HOST_LIBS)
+check_PROGRAMS += tests/guests/vtpm tests/guests/vtpm_swtpm tests/guests/vtpm_tcti
+tests_guests_vtpm_SOURCES = tests/guests/vtpm.c $(GT_HOST_COMMON)
+tests_guests_vtpm_CPPFLAGS = $(GT_HOST_CPPFLAGS)
+tests_guests_vtpm_CFLAGS = $(VTPM_GT_CFLAGS)
+tests_guests_vtpm_LDADD = $(VTPM_GT_LIBS)
+tests_guests_vtpm_swtpm_SOURCES = tests/guests/vtpm.c $(GT_HOST_COMMON)
+tests_guests_vtpm_swtpm_CPPFLAGS = $(GT_HOST_CPPFLAGS)
+tests_guests_vtpm_swtpm_CFLAGS = $(VTPM_GT_CFLAGS)
+tests_guests_vtpm_swtpm_LDADD = $(VTPM_GT_LIBS)
+tests_guests_vtpm_tcti_SOURCES = tests/guests/vtpm.c $(GT_HOST_COMMON)
+tests_guests_vtpm_tcti_CPPFLAGS = $(GT_HOST_CPPFLAGS)
+tests_guests_vtpm_tcti_CFLAGS = $(VTPM_GT_CFLAGS)
+tests_guests_vtpm_tcti_LDADD = $(VTPM_GT_LIBS)
+GUEST_TEST_IMAGES += tests/guests/vtpm.elf
+check_DATA += tests/guests/vtpm.elf
+PVN_TESTS += tests/guests/vtpm tests/guests/vtpm_swtpm tests/guests/vtpm_tcti
+endif
+
+# igvm_boot: the test guest made into an IGVM image by `igvmtool build
+# --guest-abi paravane` at test time and booted with boot.igvm; the script
+# checks the refusals (too little memory, corrupted files, ...) through the CLI.
+check_PROGRAMS += tests/guests/igvm_boot
+tests_guests_igvm_boot_SOURCES = tests/guests/igvm_boot.c $(GT_HOST_COMMON)
+tests_guests_igvm_boot_CPPFLAGS = $(GT_HOST_CPPFLAGS) -I$(top_srcdir)/igvm/include
+tests_guests_igvm_boot_CFLAGS = $(GT_HOST_CFLAGS)
+tests_guests_igvm_boot_LDADD = $(GT_HOST_LIBS)
+EXTRA_tests_guests_igvm_boot_DEPENDENCIES = igvmtool paravane tests/guests/igvm_boot.elf
+GUEST_TEST_IMAGES += tests/guests/igvm_boot.elf
+check_DATA += tests/guests/igvm_boot.elf
+PVN_TESTS += tests/guests/igvm_boot tests/guests/igvm_boot.sh
+EXTRA_DIST += tests/guests/igvm_boot.sh

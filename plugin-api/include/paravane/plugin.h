@@ -46,12 +46,17 @@
  *  - Intercept handlers (PIO, MMIO, MSR, CPUID, hypercall) run on the thread
  *    of the VP that exited; several VPs may call the same handler at once.
  *  - Timer and fd callbacks run on the VM's event-loop thread, one at a time.
+ *  - VMBus channel callbacks (1.2) run on the thread of the VP that signalled
+ *    or sent the channel message (see struct pvn_plugin_vmbus_ops); close
+ *    also on the thread that called vmbus_rescind.
  *  A plugin locks its own state where more than one of these touch it.
  *
  * ---- Handles --------------------------------------------------------------
- * struct pvn_host and struct pvn_host_watch are opaque handles owned by the
- * runtime; the table holds no pointers into runtime internals, so a proxy can
- * stand in for it (a plugin running in a worker process).
+ * struct pvn_host, struct pvn_host_watch, struct pvn_host_channel and struct
+ * pvn_host_gpadl are opaque handles owned by the runtime; the table holds no
+ * pointers into runtime internals and hands out no pointers into guest memory
+ * (GPADLs are read and written through calls), so a proxy can stand in for
+ * it (a plugin running in a worker process).
  */
 #ifndef PARAVANE_PLUGIN_H
 #define PARAVANE_PLUGIN_H
@@ -64,7 +69,7 @@
 #include <stdio.h>
 
 #define PVN_PLUGIN_ABI_MAJOR 1
-#define PVN_PLUGIN_ABI_MINOR 1
+#define PVN_PLUGIN_ABI_MINOR 2
 
 #define PVN_PLUGIN_DESCRIPTOR_SYMBOL "pvn_plugin_descriptor"
 #define PVN_PLUGIN_EXPORT __attribute__((visibility("default"), used))
@@ -73,6 +78,8 @@
 
 struct pvn_host;       /* one per loaded plugin; identifies it to the runtime */
 struct pvn_host_watch; /* a timer or fd watch */
+struct pvn_host_channel; /* 1.2: a VMBus channel the plugin offered */
+struct pvn_host_gpadl;   /* 1.2: a guest GPADL the plugin mapped */
 struct pvn_host_ops;
 
 /* Log levels for ops->log. */
@@ -127,6 +134,98 @@ struct pvn_service_ref {
 	const char *name;
 	uint16_t major;
 	uint16_t minor;
+};
+
+/* ---- VMBus (1.2) -------------------------------------------------------------
+ * A plugin offers VMBus channels to the guest; the runtime's VMBus server
+ * (runtime/vmbus) runs the channel protocol, the rings and the GPADLs, and
+ * calls the plugin back through struct pvn_plugin_vmbus_ops.
+ */
+
+/* A GUID in the byte order VMBus puts on the wire (the first three fields
+ * little-endian, as Windows and Linux's guid_t store them). */
+struct pvn_plugin_guid {
+	uint8_t b[16];
+};
+
+/* Initialiser for {aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee}:
+ *     PVN_PLUGIN_GUID(0xaaaaaaaa, 0xbbbb, 0xcccc, 0xdddd, 0xeeeeeeeeeeeeULL) */
+#define PVN_PLUGIN_GUID(a, b, c, d, e)                                                             \
+	{                                                                                          \
+		{                                                                                  \
+			(uint8_t)(a), (uint8_t)((a) >> 8), (uint8_t)((a) >> 16),                   \
+			(uint8_t)((a) >> 24), (uint8_t)(b), (uint8_t)((b) >> 8), (uint8_t)(c),     \
+			(uint8_t)((c) >> 8), (uint8_t)((d) >> 8), (uint8_t)(d),                    \
+			(uint8_t)((e) >> 40), (uint8_t)((e) >> 32), (uint8_t)((e) >> 24),          \
+			(uint8_t)((e) >> 16), (uint8_t)((e) >> 8), (uint8_t)(e)                    \
+		}                                                                                  \
+	}
+
+/* VMBus packet types and flags (the values on the wire). */
+#define PVN_PLUGIN_VMBUS_PKT_DATA_INBAND 0x6
+#define PVN_PLUGIN_VMBUS_PKT_DATA_USING_XFER_PAGES 0x7
+#define PVN_PLUGIN_VMBUS_PKT_DATA_USING_GPADL 0x8
+#define PVN_PLUGIN_VMBUS_PKT_DATA_USING_GPA_DIRECT 0x9
+#define PVN_PLUGIN_VMBUS_PKT_COMP 0xb
+#define PVN_PLUGIN_VMBUS_FLAG_COMPLETION_REQUESTED 0x1
+
+#define PVN_PLUGIN_VMBUS_USER_DEF_MAX 120
+
+/* 1.2. What a channel offer tells the guest. */
+struct pvn_plugin_vmbus_offer {
+	uint32_t size;                   /* sizeof(struct pvn_plugin_vmbus_offer) as built */
+	uint16_t mmio_megabytes;         /* MMIO space the guest reserves for it; 0: none */
+	uint16_t user_def_len;           /* bytes of user_def used, <= 120; the rest is 0 */
+	struct pvn_plugin_guid class_id; /* the interface (device type) */
+	struct pvn_plugin_guid instance_id; /* this device: unique in the VM */
+	uint8_t user_def[PVN_PLUGIN_VMBUS_USER_DEF_MAX]; /* offer's user-defined bytes */
+	const char *name;                /* for logs, copied; NULL: the plugin's name */
+};
+
+/*
+ * 1.2. A channel's callbacks. `opaque` is what vmbus_offer was given; `ch` is
+ * the handle it returned. Each runs on the thread of the VP whose hypercall
+ * caused it (several channels, or open/packets of one channel, may run on
+ * different VP threads at once). A callback may call the vmbus_* functions,
+ * including on its own channel. The table is copied at offer time.
+ */
+struct pvn_plugin_vmbus_ops {
+	uint32_t size; /* sizeof(struct pvn_plugin_vmbus_ops) as built */
+	/* The guest opened the channel (its rings are mapped). `userdata` is
+	 * the 120 user bytes of OPENCHANNEL. Return 0 to accept, or a non-zero
+	 * NTSTATUS (e.g. 0xC0000001) to refuse. May send. May be NULL (accept). */
+	uint32_t (*open)(void *opaque, struct pvn_host_channel *ch, const uint8_t *userdata,
+			 size_t len);
+	/* The channel closed: guest CLOSECHANNEL or UNLOAD, or vmbus_rescind
+	 * (then on the rescinding thread). Unmap this channel's GPADLs (a guest
+	 * teardown waits for them). May be NULL. */
+	void (*close)(void *opaque, struct pvn_host_channel *ch);
+	/* The guest signalled: packets may be waiting; read them with
+	 * vmbus_recv until -EAGAIN (or stop early and read later, from any
+	 * thread). Required. */
+	void (*packets)(void *opaque, struct pvn_host_channel *ch);
+	/* After vmbus_send returned -EAGAIN: the guest has freed room in the
+	 * host->guest ring. May be NULL. */
+	void (*writable)(void *opaque, struct pvn_host_channel *ch);
+};
+
+/* 1.2. What vmbus_recv reports about the packet it copied. */
+struct pvn_plugin_vmbus_pkt {
+	uint32_t size;        /* the caller sets sizeof(struct pvn_plugin_vmbus_pkt) */
+	uint16_t type;        /* PVN_PLUGIN_VMBUS_PKT_* */
+	uint16_t flags;       /* PVN_PLUGIN_VMBUS_FLAG_* */
+	uint64_t trans_id;    /* the guest's transaction id */
+	uint32_t len;         /* bytes copied to buf (with -EMSGSIZE: bytes needed) */
+	uint32_t data_offset; /* where the payload starts in buf (0 for in-band) */
+	uint32_t data_len;    /* payload bytes: len - data_offset */
+};
+
+/* 1.2. What vmbus_gpadl_map reports about a GPADL. */
+struct pvn_plugin_gpadl_info {
+	uint32_t size;        /* the caller sets sizeof(struct pvn_plugin_gpadl_info) */
+	uint32_t nr_pages;    /* 4 KiB pages: offsets run over [0, nr_pages * 4096) */
+	uint32_t byte_offset; /* of the first range in its first page */
+	uint32_t byte_count;  /* sum over the GPADL's ranges */
 };
 
 /* ---- The descriptor --------------------------------------------------------
@@ -266,10 +365,85 @@ struct pvn_host_ops {
 	 * provides it, -EPROTO when the version does not fit. From init. */
 	int (*service_lookup)(struct pvn_host *h, const char *name, uint16_t major,
 			      uint16_t min_minor, const void **vtable, uint16_t *minor);
+
+	/* ---- added in 1.2 ---- */
+
+	/*
+	 * VMBus channels. -ENODEV (logged) when the VM has no VMBus (hyperv =
+	 * false or vmbus.enabled = false). Handles are owned by the runtime and
+	 * stay valid until fini returns; channels still offered then are
+	 * rescinded by the runtime afterwards (without calling close), and
+	 * GPADLs still mapped are unmapped.
+	 */
+	/* 1.2. Offer a channel. From init, or any thread while the VM runs (the
+	 * guest sees it at once if it already asked for offers). `offer` and
+	 * `ops` are copied. -EINVAL (logged) for a bad offer (size, user_def_len
+	 * > 120, a zero class GUID, mmio_megabytes beyond the VMBus window, no
+	 * packets callback); -EEXIST when another plugin's channel has the same
+	 * instance GUID (the error names it). */
+	int (*vmbus_offer)(struct pvn_host *h, const struct pvn_plugin_vmbus_offer *offer,
+			   const struct pvn_plugin_vmbus_ops *ops, void *opaque,
+			   struct pvn_host_channel **out);
+	/* 1.2. Send one packet of `type` (in-band: PVN_PLUGIN_VMBUS_PKT_DATA_INBAND)
+	 * with `len` bytes of data (copied into the ring; padded to 8 bytes).
+	 * -EAGAIN when the host->guest ring is full (the writable callback
+	 * follows when the guest frees room), -ENOTCONN when the channel is not
+	 * open, -EMSGSIZE when it can never fit, -EPROTO after the guest broke
+	 * the ring (the channel is reset until the guest closes it). Any thread. */
+	int (*vmbus_send)(struct pvn_host *h, struct pvn_host_channel *ch, uint16_t type,
+			  uint16_t flags, uint64_t trans_id, const void *data, size_t len);
+	/* 1.2. Take the next packet from the guest: copies what follows its
+	 * descriptor to buf (for in-band packets the payload; for other types
+	 * their header, e.g. GPA ranges, then the payload at pkt->data_offset)
+	 * and fills *pkt (pkt->size set by the caller). -EAGAIN when none,
+	 * -EMSGSIZE when cap < pkt->len (left in the ring; pkt->len says how
+	 * much is needed), -ENOTCONN, -EPROTO as for vmbus_send. The bytes are
+	 * a copy: validate them. Any thread. */
+	int (*vmbus_recv)(struct pvn_host *h, struct pvn_host_channel *ch,
+			  struct pvn_plugin_vmbus_pkt *pkt, void *buf, size_t cap);
+	/* 1.2. Withdraw the offer: closes the channel (close callback, on this
+	 * thread) and tells the guest. The handle stays valid, and inert
+	 * (-ENOTCONN), until fini. -EALREADY when already rescinded. Any thread. */
+	int (*vmbus_rescind)(struct pvn_host *h, struct pvn_host_channel *ch);
+	/* 1.2. Map GPADL `gpadl_id`, which the guest created for channel ch
+	 * (e.g. a buffer named in a packet: never trust the id). *out is a
+	 * handle for vmbus_gpadl_read/write; *info (may be NULL; info->size set
+	 * by the caller) describes it. The GPADL's pages stay the guest's: a
+	 * guest teardown is answered once it is unmapped. -ENOENT when ch has
+	 * no such complete GPADL. Any thread. */
+	int (*vmbus_gpadl_map)(struct pvn_host *h, struct pvn_host_channel *ch, uint32_t gpadl_id,
+			       struct pvn_host_gpadl **out, struct pvn_plugin_gpadl_info *info);
+	/* 1.2. Copy len bytes at byte `off` of the GPADL's page list (checked:
+	 * -EFAULT when [off, off+len) leaves it; -ENOENT for a handle that is
+	 * not one of this plugin's mapped GPADLs). Any thread. */
+	int (*vmbus_gpadl_read)(struct pvn_host *h, struct pvn_host_gpadl *g, uint64_t off,
+				void *buf, size_t len);
+	int (*vmbus_gpadl_write)(struct pvn_host *h, struct pvn_host_gpadl *g, uint64_t off,
+				 const void *buf, size_t len);
+	/* 1.2. Release the mapping; the handle is invalid afterwards. Any thread. */
+	int (*vmbus_gpadl_unmap)(struct pvn_host *h, struct pvn_host_gpadl *g);
+
+	/*
+	 * ACPI. Only from init: the tables are built once every plugin's init
+	 * has returned; later calls return -EBUSY. -ENODEV (logged) when the VM
+	 * has no ACPI tables (acpi = false). The bytes are copied. A refusal is
+	 * logged and names the plugin (and the other owner, for a clash).
+	 */
+	/* 1.2. Add a complete table (header included; e.g. TPM2 or an SSDT).
+	 * The runtime fixes its checksum and lists it in the XSDT. -EINVAL: a
+	 * length under 36 or not the header's, over 64 KiB, a table the runtime
+	 * builds itself (FACP, DSDT, APIC, FACS, XSDT, RSDT); -EEXIST: a second
+	 * table with the same signature (except SSDT). */
+	int (*acpi_add_table)(struct pvn_host *h, const void *table, size_t len);
+	/* 1.2. Add AML to \_SB of the DSDT: one or more complete Device() terms
+	 * (ExtOpPrefix 0x5b, DeviceOp 0x82, PkgLength, NameSeg, body). Anything
+	 * else is refused with -EINVAL. */
+	int (*acpi_add_device)(struct pvn_host *h, const void *aml, size_t len);
 };
 
 #define PVN_HOST_OPS_SIZE_1_0 (offsetof(struct pvn_host_ops, watch_remove) + sizeof(void *))
 #define PVN_HOST_OPS_SIZE_1_1 (offsetof(struct pvn_host_ops, service_lookup) + sizeof(void *))
+#define PVN_HOST_OPS_SIZE_1_2 (offsetof(struct pvn_host_ops, acpi_add_device) + sizeof(void *))
 
 /* True when the runtime's table has `fn` (both its size and the pointer). */
 #define PVN_HOST_HAS(ops, fn)                                                                      \
@@ -294,6 +468,17 @@ pvn_plugin_log(const struct pvn_host_ops *ops, struct pvn_host *h, int level, co
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	ops->log(h, level, msg);
+}
+
+/* 1.2. Complete a guest request: a completion packet (PVN_PLUGIN_VMBUS_PKT_COMP)
+ * for trans_id carrying `len` bytes of data, through vmbus_send (same errors,
+ * -ENOSYS on a runtime without it). Any thread. */
+static inline int pvn_plugin_vmbus_complete(const struct pvn_host_ops *ops, struct pvn_host *h,
+					    struct pvn_host_channel *ch, uint64_t trans_id,
+					    const void *data, size_t len)
+{
+	return PVN_HOST_CALL(ops, vmbus_send, h, ch, PVN_PLUGIN_VMBUS_PKT_COMP, 0, trans_id, data,
+			     len);
 }
 
 #endif

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vTPM plugin: a TPM 2.0 CRB device at 0xFED40000 whose engine is picked
+ * per VM. Settings (all optional):
+ *   engine    = "libtpms" | "swtpm" | "swtpm:path=SOCK" | "tcti:CONF"  (libtpms)
+ *   state     = libtpms: state file; swtpm: state directory            (none: ephemeral)
+ *   key       = AES-256 key file for the state at rest
+ *   swtpm     = the swtpm binary                                       ("swtpm")
+ * Provides the "tpm" service 1.0 (tpm_service.h).
+ *
+ * ACPI: the plugin ABI (1.1) has no call to add ACPI tables or DSDT devices
+ * yet; the TPM2 table and the MSFT0101 device bytes are ready
+ * (acpi_tpm2.c) and are logged as not installed until it does.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <paravane/plugin.h>
+
+#include "plugins/vtpm/acpi_tpm2.h"
+#include "plugins/vtpm/crb.h"
+#include "plugins/vtpm/engine.h"
+#include "plugins/vtpm/tpm_service.h"
+#include "plugins/vtpm/vtpm_log.h"
+
+PVN_PLUGIN_MANIFEST("vtpm", "0.1.0", "");
+
+struct vtpm_plugin {
+	const struct pvn_host_ops *ops;
+	struct pvn_host *host;
+	struct pvn_vtpm_engine *engine;
+	struct pvn_vtpm_crb crb;
+	bool crb_ready;
+	struct pvn_tpm_service svc;
+};
+
+static void host_log(void *opaque, int level, const char *msg)
+{
+	struct vtpm_plugin *p = opaque;
+	/* vtpm_log prefixes "vtpm: "; the host prefixes the plugin name. */
+	if (!strncmp(msg, "vtpm: ", 6))
+		msg += 6;
+	p->ops->log(p->host, level, msg);
+}
+
+static int get_str(struct vtpm_plugin *p, const char *key, const char **out)
+{
+	int r = PVN_HOST_CALL(p->ops, cfg_get_string, p->host, key, out);
+	if (r == -ENOENT) {
+		*out = NULL;
+		return 0;
+	}
+	return r;
+}
+
+static int svc_transmit(void *ctx, const uint8_t *cmd, size_t len, uint8_t *rsp, size_t *rsplen)
+{
+	return pvn_vtpm_crb_host_transmit(ctx, cmd, len, rsp, rsplen);
+}
+
+static int crb_mmio(void *opaque, unsigned vp, uint64_t gpa, unsigned size, bool write,
+		    uint64_t *val)
+{
+	return pvn_vtpm_crb_mmio_handler(opaque, vp, gpa, size, write, val);
+}
+
+static void vtpm_fini(void *state)
+{
+	struct vtpm_plugin *p = state;
+
+	if (!p)
+		return;
+	if (p->crb_ready)
+		pvn_vtpm_crb_fini(&p->crb);
+	if (p->engine) {
+		pvn_vtpm_engine_power_off(p->engine);
+		pvn_vtpm_engine_destroy(p->engine);
+	}
+	pvn_vtpm_log_set(NULL, NULL, PVN_VTPM_LOG_INFO);
+	free(p);
+}
+
+static int vtpm_init(const struct pvn_host_ops *ops, struct pvn_host *host, void **state)
+{
+	struct pvn_vtpm_engine_cfg cfg = {0};
+	const char *engine = NULL;
+	struct vtpm_plugin *p;
+	char err[512];
+	int r;
+
+	if (!PVN_HOST_HAS(ops, log) || !PVN_HOST_HAS(ops, claim_mmio))
+		return -ENOSYS;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->ops = ops;
+	p->host = host;
+	pvn_vtpm_log_set(host_log, p, PVN_VTPM_LOG_INFO);
+
+	if ((r = get_str(p, "engine", &engine)) || (r = get_str(p, "state", &cfg.state_path)) ||
+	    (r = get_str(p, "key", &cfg.key_path)) || (r = get_str(p, "swtpm", &cfg.swtpm_bin)))
+		goto fail;
+	engine = engine ? engine : "libtpms";
+	r = pvn_vtpm_engine_create(engine, &cfg, &p->engine, err, sizeof(err));
+	if (r) {
+		PVN_HOST_CALL(ops, cfg_error, host, "engine", err);
+		goto fail;
+	}
+	r = pvn_vtpm_engine_power_on(p->engine);
+	if (r) {
+		pvn_plugin_log(ops, host, PVN_PLUGIN_LOG_ERROR, "engine %s would not power on",
+			       engine);
+		goto fail;
+	}
+	r = pvn_vtpm_crb_init(&p->crb, PVN_CRB_BASE, p->engine);
+	if (r)
+		goto fail;
+	p->crb_ready = true;
+	r = ops->claim_mmio(host, PVN_CRB_BASE, PVN_CRB_PAGE_SIZE, crb_mmio, &p->crb);
+	if (r)
+		goto fail;
+
+	p->svc.head.size = sizeof(p->svc);
+	p->svc.ctx = &p->crb;
+	p->svc.transmit = svc_transmit;
+	r = PVN_HOST_CALL(ops, service_provide, host, PVN_TPM_SERVICE_NAME, PVN_TPM_SERVICE_MAJOR,
+			  PVN_TPM_SERVICE_MINOR, &p->svc);
+	if (r && r != -ENOSYS)
+		goto fail;
+
+	/* TODO(ABI): hand pvn_vtpm_acpi_tpm2_table() and
+	 * pvn_vtpm_acpi_dsdt_device() to the ACPI builder once the host-ops
+	 * table has a call for it. */
+	pvn_plugin_log(ops, host, PVN_PLUGIN_LOG_WARN,
+		       "no ACPI host call in plugin ABI %u.%u: TPM2 table and MSFT0101 device "
+		       "not installed (guests must find the CRB at 0x%llx themselves)",
+		       ops->abi_major, ops->abi_minor, (unsigned long long)PVN_CRB_BASE);
+	pvn_plugin_log(ops, host, PVN_PLUGIN_LOG_INFO, "TPM 2.0 CRB at 0x%llx, engine %s%s%s",
+		       (unsigned long long)PVN_CRB_BASE, engine, cfg.state_path ? ", state " : "",
+		       cfg.state_path ? cfg.state_path : "");
+	*state = p;
+	return 0;
+fail:
+	vtpm_fini(p);
+	return r < 0 ? r : -EINVAL;
+}
+
+static const struct pvn_service_ref vtpm_provides[] = {
+	{PVN_TPM_SERVICE_NAME, PVN_TPM_SERVICE_MAJOR, PVN_TPM_SERVICE_MINOR},
+	{NULL, 0, 0},
+};
+
+PVN_PLUGIN_EXPORT const struct pvn_plugin_descriptor pvn_plugin_descriptor = {
+	PVN_PLUGIN_DESCRIPTOR_HEADER,
+	.name = "vtpm",
+	.version = "0.1.0",
+	.license = "MIT",
+	.provides = vtpm_provides,
+	.init = vtpm_init,
+	.fini = vtpm_fini,
+};

@@ -1,0 +1,9 @@
+# tests/e2e: the Linux end-to-end tier (long: not part of make check).
+#   make check-linux   build (or reuse) the guest kernel, boot it, run the checks
+EXTRA_DIST += tests/e2e/build-kernel tests/e2e/kernel.fragment tests/e2e/patches \
+	tests/e2e/init.c tests/e2e/run-linux
+PVN_E2E_CHECKS ?= vmbus
+.PHONY: check-linux
+check-linux: paravane
+	@$(SHELL) $(srcdir)/tests/e2e/run-linux --srcdir $(srcdir) --builddir $(builddir) \
+		--checks $(PVN_E2E_CHECKS)
