@@ -951,7 +951,8 @@ static int cmd_build(int argc, char **argv)
 			break;
 		case 'g':
 			if (strcmp(optarg, "linux") && strcmp(optarg, "paravane")) {
-				fprintf(stderr, "%s: --guest-abi must be linux or paravane\n", prog);
+				fprintf(stderr, "%s: --guest-abi must be linux or paravane\n",
+				        prog);
 				return 2;
 			}
 			o.pvn_abi = !strcmp(optarg, "paravane");

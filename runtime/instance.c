@@ -105,7 +105,8 @@ int pvn_instance_create(const char *cfg_path, struct pvn_instance **out, char *e
 	}
 	/* Plugins claim after the chipset (a clash names both owners) and before
 	 * the image loads; a refused plugin means the VM never starts. */
-	r = pvn_plugin_set_create(inst->vm, &inst->cfg, &inst->plugins, err, errlen);
+	r = pvn_plugin_set_create_env(inst->vm, &(struct pvn_plugin_env){inst->vmbus, inst->acpi},
+				      &inst->cfg, &inst->plugins, err, errlen);
 	if (r)
 		goto fail;
 	if (inst->acpi) {

@@ -26,6 +26,11 @@ bin_PROGRAMS += paravane
 paravane_SOURCES = runtime/main.c
 paravane_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)
 paravane_LDADD = $(PVN_CORE_LIBS)
+if PLUGIN_VTPM
+# `paravane vtpm provision` (plugins/vtpm/provision.c): tss2-esys/tctildr, OpenSSL
+paravane_CFLAGS += -DPVN_HAVE_VTPM_CLI
+paravane_LDADD += $(PVN_VTPM_PROV_LIBS)
+endif
 
 include $(srcdir)/runtime/plugin/local.mk
 include $(srcdir)/runtime/acpi/local.mk

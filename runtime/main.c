@@ -4,6 +4,9 @@
 #include "runtime/core/log.h"
 #include "runtime/instance.h"
 #include "runtime/plugin/plugin.h"
+#ifdef PVN_HAVE_VTPM_CLI
+#include "plugins/vtpm/provision.h"
+#endif
 
 #include <getopt.h>
 #include <stdio.h>
@@ -26,7 +29,11 @@ static void usage(FILE *f)
 		"  plugins VM.cfg  list the plugins VM.cfg names: path, name and version,\n"
 		"                  ABI, signer key id and whether the signature, manifest\n"
 		"                  and ABI checks pass under its plugin_policy. Runs no\n"
-		"                  plugin code and no guest; exit 1 if one would be refused\n"
+		"                  plugin code and no guest; exit 1 if one would be refused\n");
+#ifdef PVN_HAVE_VTPM_CLI
+	pvn_vtpm_cli_usage(f);
+#endif
+	fprintf(f,
 		"\n"
 		"Options:\n"
 		"  --stats         print exit counters per reason when the VM stops\n"
@@ -138,6 +145,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+#ifdef PVN_HAVE_VTPM_CLI
+	if (optind < argc && !strcmp(argv[optind], "vtpm"))
+		return pvn_vtpm_cli_main(argc - optind, argv + optind);
+#endif
 	if (argc - optind != 2) {
 		usage(stderr);
 		return 2;

@@ -69,3 +69,22 @@ plugins/vtpm/vtpm.so: $(addprefix $(srcdir)/,$(VTPM_PLUGIN_SRCS)) \
 		$(LIBTPMS_CFLAGS) $(TSS2_CFLAGS) $(CRYPTO_CFLAGS) -o $@ \
 		$(addprefix $(srcdir)/,$(VTPM_PLUGIN_SRCS)) \
 		$(LIBTPMS_LIBS) $(TSS2_LIBS) $(CRYPTO_LIBS) -lpthread -Wl,--no-undefined
+
+# ---- host-side access: the mssim/swtpm socket server (host_socket.{h,c}) ----
+plugins_vtpm_libpvnvtpm_a_SOURCES += plugins/vtpm/host_socket.c plugins/vtpm/host_socket.h
+
+# ---- `paravane vtpm provision` (ESAPI + OpenSSL), linked into the runtime ----
+noinst_LIBRARIES += plugins/vtpm/libpvnvtpmprov.a
+plugins_vtpm_libpvnvtpmprov_a_CFLAGS = $(AM_CFLAGS) $(TSS2_CFLAGS) $(CRYPTO_CFLAGS)
+plugins_vtpm_libpvnvtpmprov_a_SOURCES = plugins/vtpm/provision.c plugins/vtpm/provision.h
+PVN_VTPM_PROV_LIBS = plugins/vtpm/libpvnvtpmprov.a $(TSS2_LIBS) $(CRYPTO_LIBS)
+
+check_PROGRAMS += tests/unit/test_vtpm_hostsock
+tests_unit_test_vtpm_hostsock_SOURCES = tests/unit/test_vtpm_hostsock.c
+tests_unit_test_vtpm_hostsock_CFLAGS = $(VTPM_CFLAGS)
+tests_unit_test_vtpm_hostsock_LDADD = $(PVN_VTPM_LIBS)
+PVN_TESTS += tests/unit/test_vtpm_hostsock
+
+# tpm2-tools + `paravane vtpm provision` against a served vTPM (skips without them)
+EXTRA_DIST += tests/plugins/vtpm_hostsock.sh
+PVN_TESTS += tests/plugins/vtpm_hostsock.sh

@@ -8,9 +8,10 @@
  *   swtpm     = the swtpm binary                                       ("swtpm")
  * Provides the "tpm" service 1.0 (tpm_service.h).
  *
- * ACPI: the plugin ABI (1.1) has no call to add ACPI tables or DSDT devices
- * yet; the TPM2 table and the MSFT0101 device bytes are ready
- * (acpi_tpm2.c) and are logged as not installed until it does.
+ * ACPI (plugin ABI 1.2): the plugin adds a TPM2 table (start method CRB) and
+ * an MSFT0101 device with the CRB's MMIO range to the DSDT, so a guest's
+ * tpm_crb driver finds it. On an older runtime, or a VM without ACPI, the
+ * device still works but the guest must know where it is.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -129,13 +130,30 @@ static int vtpm_init(const struct pvn_host_ops *ops, struct pvn_host *host, void
 	if (r && r != -ENOSYS)
 		goto fail;
 
-	/* TODO(ABI): hand pvn_vtpm_acpi_tpm2_table() and
-	 * pvn_vtpm_acpi_dsdt_device() to the ACPI builder once the host-ops
-	 * table has a call for it. */
-	pvn_plugin_log(ops, host, PVN_PLUGIN_LOG_WARN,
-		       "no ACPI host call in plugin ABI %u.%u: TPM2 table and MSFT0101 device "
-		       "not installed (guests must find the CRB at 0x%llx themselves)",
-		       ops->abi_major, ops->abi_minor, (unsigned long long)PVN_CRB_BASE);
+	{
+		uint8_t tpm2[PVN_VTPM_TPM2_TABLE_LEN], dev[256];
+		size_t dev_len = pvn_vtpm_acpi_dsdt_device(dev, sizeof(dev), (uint32_t)PVN_CRB_BASE);
+		int a;
+
+		pvn_vtpm_acpi_tpm2_table(tpm2, PVN_CRB_BASE);
+		a = PVN_HOST_CALL(ops, acpi_add_table, host, tpm2, sizeof(tpm2));
+		if (!a)
+			a = dev_len ? PVN_HOST_CALL(ops, acpi_add_device, host, dev, dev_len)
+				    : -EINVAL;
+		if (a == -ENOSYS || a == -ENODEV)
+			pvn_plugin_log(ops, host, PVN_PLUGIN_LOG_WARN,
+				       "TPM2 table and MSFT0101 device not installed (%s): guests "
+				       "must find the CRB at 0x%llx themselves",
+				       a == -ENOSYS ? "runtime before plugin ABI 1.2"
+						    : "the VM has no ACPI tables",
+				       (unsigned long long)PVN_CRB_BASE);
+		else if (a) {
+			r = a;
+			pvn_plugin_log(ops, host, PVN_PLUGIN_LOG_ERROR,
+				       "cannot add the TPM2 ACPI table or device: %s", strerror(-a));
+			goto fail;
+		}
+	}
 	pvn_plugin_log(ops, host, PVN_PLUGIN_LOG_INFO, "TPM 2.0 CRB at 0x%llx, engine %s%s%s",
 		       (unsigned long long)PVN_CRB_BASE, engine, cfg.state_path ? ", state " : "",
 		       cfg.state_path ? cfg.state_path : "");

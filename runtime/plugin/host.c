@@ -5,6 +5,7 @@
  * owner, so that its claims can be released when it is unloaded.
  */
 #include "runtime/plugin/internal.h"
+#include "runtime/acpi/acpi.h"
 #include "runtime/core/log.h"
 #include "runtime/vm.h"
 
@@ -24,6 +25,18 @@ _Static_assert(__builtin_types_compatible_p(pvn_plugin_hcall_fn, pvn_hcall_fn), 
 _Static_assert(__builtin_types_compatible_p(pvn_plugin_timer_fn, pvn_timer_fn), "timer cb");
 _Static_assert(__builtin_types_compatible_p(pvn_plugin_fd_fn, pvn_fd_fn), "fd cb");
 _Static_assert(PVN_PLUGIN_LOG_DEBUG == (int)PVN_LOG_DEBUG, "log levels");
+/* The public VMBus constants are the wire values runtime/vmbus uses. */
+_Static_assert(sizeof(struct pvn_plugin_guid) == sizeof(struct vmbus_guid), "guid");
+_Static_assert(PVN_PLUGIN_VMBUS_USER_DEF_MAX == VMBUS_MAX_USER_DEFINED_BYTES, "user_def");
+_Static_assert(PVN_PLUGIN_VMBUS_PKT_DATA_INBAND == VMBUS_PKT_DATA_INBAND, "inband");
+_Static_assert(PVN_PLUGIN_VMBUS_PKT_DATA_USING_XFER_PAGES == VMBUS_PKT_DATA_USING_XFER_PAGES,
+	       "xfer pages");
+_Static_assert(PVN_PLUGIN_VMBUS_PKT_DATA_USING_GPADL == VMBUS_PKT_DATA_USING_GPADL, "gpadl");
+_Static_assert(PVN_PLUGIN_VMBUS_PKT_DATA_USING_GPA_DIRECT == VMBUS_PKT_DATA_USING_GPA_DIRECT,
+	       "gpa direct");
+_Static_assert(PVN_PLUGIN_VMBUS_PKT_COMP == VMBUS_PKT_COMP, "comp");
+/* Appending to the table means a new PVN_HOST_OPS_SIZE_1_x (and a minor). */
+_Static_assert(sizeof(struct pvn_host_ops) == PVN_HOST_OPS_SIZE_1_2, "host-ops size macros");
 
 static void host_error(struct pvn_host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void host_error(struct pvn_host *h, const char *fmt, ...)
@@ -389,6 +402,414 @@ static int op_service_lookup(struct pvn_host *h, const char *name, uint16_t majo
 	return 0;
 }
 
+/* ---- VMBus (1.2) ----
+ * The runtime's channel callbacks are trampolines into the plugin's (copied)
+ * table, so that they can be cut off (`dead`) before the plugin's code is
+ * unloaded: runtime/vmbus keeps its channel objects until the bus goes. */
+
+#define VMBUS_DESC_BYTES 16 /* the packet descriptor in front of every packet */
+#define OFFER_SIZE_1_2 (offsetof(struct pvn_plugin_vmbus_offer, name) + sizeof(const char *))
+#define VMBUS_OPS_SIZE_1_2 (offsetof(struct pvn_plugin_vmbus_ops, writable) + sizeof(void *))
+#define PKT_SIZE_1_2 (offsetof(struct pvn_plugin_vmbus_pkt, data_len) + sizeof(uint32_t))
+#define GPADL_INFO_SIZE_1_2 (offsetof(struct pvn_plugin_gpadl_info, byte_count) + sizeof(uint32_t))
+
+static bool channel_live(struct pvn_host_channel *c)
+{
+	return !__atomic_load_n(&c->dead, __ATOMIC_ACQUIRE);
+}
+
+static uint32_t tramp_open(void *opaque, struct pvn_vmbus_channel *ch, const uint8_t *userdata)
+{
+	struct pvn_host_channel *c = opaque;
+
+	if (!channel_live(c))
+		return PVN_VMBUS_STATUS_FAIL;
+	if (!c->ops.open)
+		return 0;
+	return c->ops.open(c->opaque, c, userdata, VMBUS_MAX_USER_DEFINED_BYTES);
+}
+
+static void tramp_close(void *opaque, struct pvn_vmbus_channel *ch)
+{
+	struct pvn_host_channel *c = opaque;
+
+	if (channel_live(c) && c->ops.close)
+		c->ops.close(c->opaque, c);
+}
+
+static void tramp_packets(void *opaque, struct pvn_vmbus_channel *ch)
+{
+	struct pvn_host_channel *c = opaque;
+
+	if (channel_live(c) && c->ops.packets)
+		c->ops.packets(c->opaque, c);
+}
+
+static void tramp_writable(void *opaque, struct pvn_vmbus_channel *ch)
+{
+	struct pvn_host_channel *c = opaque;
+
+	if (channel_live(c) && c->ops.writable)
+		c->ops.writable(c->opaque, c);
+}
+
+static const struct pvn_vmbus_channel_ops tramp_ops = {
+	.open = tramp_open,
+	.close = tramp_close,
+	.packets = tramp_packets,
+	.writable = tramp_writable,
+};
+
+static bool no_vmbus(struct pvn_host *h, const char *what)
+{
+	if (h->set->vmbus)
+		return false;
+	host_error(h, "%s: this VM has no VMBus (it needs hyperv = true and vmbus.enabled = true)",
+		   what);
+	return true;
+}
+
+/* A handle this plugin got from vmbus_offer (handles live until unload). */
+static bool own_channel(struct pvn_host *h, const struct pvn_host_channel *c)
+{
+	return c && c->magic == PVN_HOST_CHANNEL_MAGIC && c->host == h;
+}
+
+static void guid_str(const uint8_t g[16], char out[37])
+{
+	snprintf(out, 37,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", g[3], g[2],
+		 g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12], g[13], g[14],
+		 g[15]);
+}
+
+static int op_vmbus_offer(struct pvn_host *h, const struct pvn_plugin_vmbus_offer *offer,
+			  const struct pvn_plugin_vmbus_ops *ops, void *opaque,
+			  struct pvn_host_channel **out)
+{
+	static const uint8_t zero[16];
+	struct pvn_plugin_set *s = h->set;
+	struct pvn_vmbus_offer_desc d;
+	struct pvn_host_channel *c;
+	char gs[37];
+	int r;
+
+	if (no_vmbus(h, "vmbus_offer"))
+		return -ENODEV;
+	if (!out || !offer || offer->size < OFFER_SIZE_1_2 || !ops || ops->size < VMBUS_OPS_SIZE_1_2) {
+		host_error(h, "vmbus_offer: the offer and ops must be given, with their size set");
+		return -EINVAL;
+	}
+	if (offer->user_def_len > PVN_PLUGIN_VMBUS_USER_DEF_MAX) {
+		host_error(h, "vmbus_offer: user_def_len %u is over %u bytes", offer->user_def_len,
+			   PVN_PLUGIN_VMBUS_USER_DEF_MAX);
+		return -EINVAL;
+	}
+	if (!memcmp(offer->class_id.b, zero, 16)) {
+		host_error(h, "vmbus_offer: the class GUID is zero");
+		return -EINVAL;
+	}
+	if (offer->mmio_megabytes > (PVN_VMBUS_MMIO_SIZE >> 20)) {
+		host_error(h, "vmbus_offer: mmio_megabytes %u is beyond the %llu MiB VMBus window",
+			   offer->mmio_megabytes, (unsigned long long)(PVN_VMBUS_MMIO_SIZE >> 20));
+		return -EINVAL;
+	}
+	if (!ops->packets) {
+		host_error(h, "vmbus_offer: the packets callback is required");
+		return -EINVAL;
+	}
+	/* Instance GUIDs identify devices to the guest: unique across plugins. */
+	for (size_t i = 0; i < s->nr; i++) {
+		struct pvn_host *o = &s->plugins[i].host;
+		bool clash = false;
+
+		if (!o->set)
+			continue;
+		pthread_mutex_lock(&o->lock);
+		for (struct pvn_host_channel *e = o->channels; e && !clash; e = e->next)
+			clash = !memcmp(e->instance, offer->instance_id.b, 16);
+		pthread_mutex_unlock(&o->lock);
+		if (clash) {
+			guid_str(offer->instance_id.b, gs);
+			host_error(h, "vmbus_offer: instance {%s} offered by '%s' is already offered "
+				      "by '%s'",
+				   gs, h->name, o->name);
+			return -EEXIST;
+		}
+	}
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->magic = PVN_HOST_CHANNEL_MAGIC;
+	c->host = h;
+	memcpy(&c->ops, ops, ops->size < sizeof(c->ops) ? ops->size : sizeof(c->ops));
+	c->ops.size = sizeof(c->ops);
+	c->opaque = opaque;
+	memcpy(c->instance, offer->instance_id.b, 16);
+	pthread_mutex_init(&c->rx_lock, NULL);
+
+	memset(&d, 0, sizeof(d));
+	memcpy(&d.class_id, offer->class_id.b, 16);
+	memcpy(&d.instance_id, offer->instance_id.b, 16);
+	d.mmio_megabytes = offer->mmio_megabytes;
+	memcpy(d.user_def, offer->user_def, offer->user_def_len);
+	d.name = offer->name ? offer->name : h->name;
+	/* Link first: the offer may reach the guest (and its callbacks run) at once. */
+	pthread_mutex_lock(&h->lock);
+	c->next = h->channels;
+	h->channels = c;
+	pthread_mutex_unlock(&h->lock);
+	r = pvn_vmbus_offer(s->vmbus, &d, &tramp_ops, c, &c->ch);
+	if (r) {
+		struct pvn_host_channel **pp;
+
+		pthread_mutex_lock(&h->lock);
+		for (pp = &h->channels; *pp; pp = &(*pp)->next)
+			if (*pp == c) {
+				*pp = c->next;
+				break;
+			}
+		pthread_mutex_unlock(&h->lock);
+		pthread_mutex_destroy(&c->rx_lock);
+		free(c);
+		host_error(h, "vmbus_offer: the VMBus refused the offer: %s", strerror(-r));
+		return r;
+	}
+	guid_str(offer->class_id.b, gs);
+	pvn_debug("%s: offers VMBus channel %u (%s), class {%s}", h->name,
+		  pvn_vmbus_channel_relid(c->ch), d.name, gs);
+	*out = c;
+	return 0;
+}
+
+static int op_vmbus_send(struct pvn_host *h, struct pvn_host_channel *c, uint16_t type,
+			 uint16_t flags, uint64_t trans_id, const void *data, size_t len)
+{
+	if (!own_channel(h, c) || (!data && len))
+		return -EINVAL;
+	return pvn_vmbus_send(c->ch, type, flags, trans_id, data, len);
+}
+
+static int op_vmbus_recv(struct pvn_host *h, struct pvn_host_channel *c,
+			 struct pvn_plugin_vmbus_pkt *info, void *buf, size_t cap)
+{
+	struct pvn_vmbus_pkt pkt;
+	size_t limit;
+	int r;
+
+	if (!own_channel(h, c) || !info || info->size < PKT_SIZE_1_2 || (!buf && cap))
+		return -EINVAL;
+	/* A packet bigger than the descriptor + cap is left in the ring. */
+	limit = cap > SIZE_MAX - VMBUS_DESC_BYTES ? SIZE_MAX : cap + VMBUS_DESC_BYTES;
+	pthread_mutex_lock(&c->rx_lock);
+	for (;;) {
+		r = pvn_vmbus_recv(c->ch, &pkt, c->rx, c->rx_cap < limit ? c->rx_cap : limit);
+		if (r != -EMSGSIZE)
+			break;
+		if (pkt.len > limit) {
+			info->len = pkt.len - VMBUS_DESC_BYTES;
+			break;
+		}
+		/* pkt.len <= cap + 16: the plugin's buffer is at least this big. */
+		uint8_t *nb = realloc(c->rx, pkt.len);
+		if (!nb) {
+			r = -ENOMEM;
+			break;
+		}
+		c->rx = nb;
+		c->rx_cap = pkt.len;
+	}
+	if (!r) {
+		/* The ring checked VMBUS_DESC_BYTES <= pkt.offset <= pkt.len <= cap + 16. */
+		info->type = pkt.type;
+		info->flags = pkt.flags;
+		info->trans_id = pkt.trans_id;
+		info->len = pkt.len - VMBUS_DESC_BYTES;
+		info->data_offset = pkt.offset - VMBUS_DESC_BYTES;
+		info->data_len = pkt.data_len;
+		if (info->len)
+			memcpy(buf, c->rx + VMBUS_DESC_BYTES, info->len);
+	}
+	pthread_mutex_unlock(&c->rx_lock);
+	return r;
+}
+
+static int op_vmbus_rescind(struct pvn_host *h, struct pvn_host_channel *c)
+{
+	if (!own_channel(h, c))
+		return -EINVAL;
+	return pvn_vmbus_rescind(c->ch);
+}
+
+static int op_vmbus_gpadl_map(struct pvn_host *h, struct pvn_host_channel *c, uint32_t id,
+			      struct pvn_host_gpadl **out, struct pvn_plugin_gpadl_info *info)
+{
+	struct pvn_host_gpadl *g;
+	int r;
+
+	if (!own_channel(h, c) || !out || (info && info->size < GPADL_INFO_SIZE_1_2))
+		return -EINVAL;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	g->c = c;
+	r = pvn_vmbus_gpadl_get(c->ch, id, &g->view);
+	if (r) {
+		free(g);
+		return r;
+	}
+	if (info) {
+		info->nr_pages = g->view.nr_pages;
+		info->byte_offset = g->view.byte_offset;
+		info->byte_count = g->view.byte_count;
+	}
+	pthread_rwlock_wrlock(&h->gpadl_lock);
+	g->next = h->gpadls;
+	h->gpadls = g;
+	pthread_rwlock_unlock(&h->gpadl_lock);
+	*out = g;
+	return 0;
+}
+
+/* Is g one of h's mapped GPADLs? gpadl_lock held. */
+static bool own_gpadl_locked(struct pvn_host *h, const struct pvn_host_gpadl *g)
+{
+	for (struct pvn_host_gpadl *e = h->gpadls; e; e = e->next)
+		if (e == g)
+			return true;
+	return false;
+}
+
+static int gpadl_io(struct pvn_host *h, struct pvn_host_gpadl *g, uint64_t off, void *buf,
+		    size_t len, bool write)
+{
+	int r;
+
+	if (!buf && len)
+		return -EINVAL;
+	pthread_rwlock_rdlock(&h->gpadl_lock);
+	if (!own_gpadl_locked(h, g))
+		r = -ENOENT;
+	else if (write)
+		r = pvn_vmbus_gpadl_write(&g->view, off, buf, len);
+	else
+		r = pvn_vmbus_gpadl_read(&g->view, off, buf, len);
+	pthread_rwlock_unlock(&h->gpadl_lock);
+	return r;
+}
+
+static int op_vmbus_gpadl_read(struct pvn_host *h, struct pvn_host_gpadl *g, uint64_t off,
+			       void *buf, size_t len)
+{
+	return gpadl_io(h, g, off, buf, len, false);
+}
+
+static int op_vmbus_gpadl_write(struct pvn_host *h, struct pvn_host_gpadl *g, uint64_t off,
+				const void *buf, size_t len)
+{
+	return gpadl_io(h, g, off, (void *)buf, len, true);
+}
+
+static int op_vmbus_gpadl_unmap(struct pvn_host *h, struct pvn_host_gpadl *g)
+{
+	struct pvn_host_gpadl **pp;
+	bool found = false;
+
+	pthread_rwlock_wrlock(&h->gpadl_lock);
+	for (pp = &h->gpadls; *pp; pp = &(*pp)->next)
+		if (*pp == g) {
+			*pp = g->next;
+			found = true;
+			break;
+		}
+	pthread_rwlock_unlock(&h->gpadl_lock);
+	if (!found)
+		return -ENOENT;
+	pvn_vmbus_gpadl_put(g->c->ch, &g->view);
+	free(g);
+	return 0;
+}
+
+/* ---- ACPI (1.2): only while the plugins initialise (the tables are built
+ * right after). ---- */
+
+static int acpi_check(struct pvn_host *h, const char *what, const void *p, size_t len)
+{
+	if (!h->set->acpi) {
+		host_error(h, "%s: this VM has no ACPI tables (acpi = false)", what);
+		return -ENODEV;
+	}
+	if (!h->set->acpi_open) {
+		host_error(h, "%s: only from init: the ACPI tables are already built", what);
+		return -EBUSY;
+	}
+	if (!p || !len) {
+		host_error(h, "%s: no bytes given", what);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int op_acpi_add_table(struct pvn_host *h, const void *table, size_t len)
+{
+	int r = acpi_check(h, "acpi_add_table", table, len);
+
+	if (!r && (r = pvn_acpi_add_table(h->set->acpi, table, len, h->name)))
+		snprintf(h->error, sizeof(h->error), "%s", pvn_acpi_error(h->set->acpi));
+	else if (!r)
+		pvn_debug("%s: adds ACPI table %.4s (%zu bytes)", h->name, (const char *)table, len);
+	return r;
+}
+
+static int op_acpi_add_device(struct pvn_host *h, const void *aml, size_t len)
+{
+	int r = acpi_check(h, "acpi_add_device", aml, len);
+
+	if (!r && (r = pvn_acpi_add_device(h->set->acpi, aml, len, h->name)))
+		snprintf(h->error, sizeof(h->error), "%s", pvn_acpi_error(h->set->acpi));
+	else if (!r)
+		pvn_debug("%s: adds %zu bytes of DSDT device AML", h->name, len);
+	return r;
+}
+
+/* GPADLs first (a guest teardown may wait for them), then the channels:
+ * cut off from the plugin, then rescinded. The structs are freed: the VM
+ * is stopped, so no callback is under way, and the runtime's channel
+ * objects, which keep pointing at them, call nothing once rescinded. */
+static void release_vmbus(struct pvn_host *h)
+{
+	struct pvn_host_channel *c;
+	struct pvn_host_gpadl *g;
+
+	pthread_rwlock_wrlock(&h->gpadl_lock);
+	g = h->gpadls;
+	h->gpadls = NULL;
+	pthread_rwlock_unlock(&h->gpadl_lock);
+	while (g) {
+		struct pvn_host_gpadl *n = g->next;
+		pvn_vmbus_gpadl_put(g->c->ch, &g->view);
+		free(g);
+		g = n;
+	}
+	pthread_mutex_lock(&h->lock);
+	c = h->channels;
+	h->channels = NULL;
+	pthread_mutex_unlock(&h->lock);
+	while (c) {
+		struct pvn_host_channel *n = c->next;
+		__atomic_store_n(&c->dead, true, __ATOMIC_RELEASE);
+		if (pvn_vmbus_rescind(c->ch) == 0)
+			pvn_debug("%s: VMBus channel %u rescinded at unload", h->name,
+				  pvn_vmbus_channel_relid(c->ch));
+		c->magic = 0;
+		pthread_mutex_destroy(&c->rx_lock);
+		free(c->rx);
+		free(c);
+		c = n;
+	}
+}
+
 void pvn_host_release(struct pvn_host *h)
 {
 	struct pvn_plugin_set *s = h->set;
@@ -404,6 +825,7 @@ void pvn_host_release(struct pvn_host *h)
 		free(hw);
 		hw = n;
 	}
+	release_vmbus(h);
 	pvn_icpt_release_owner(&h->vm->icpt, h->name);
 	pvn_irq_release_owner(&h->vm->irq, h->name);
 	for (size_t i = 0; i < s->nr_services;) {
@@ -452,14 +874,23 @@ void pvn_host_ops_fill(struct pvn_host_ops *ops, int minor)
 	ops->cfg_get_string_list = op_cfg_get_string_list;
 	ops->service_provide = op_service_provide;
 	ops->service_lookup = op_service_lookup;
-	if (minor == 0) {
-		/* Test-only: look like a 1.0 runtime. The pointers past the size
-		 * are cleared too, so a plugin that ignores size crashes loudly
-		 * instead of working by accident. */
-		ops->abi_minor = 0;
-		ops->size = PVN_HOST_OPS_SIZE_1_0;
-		ops->cfg_get_string_list = NULL;
-		ops->service_provide = NULL;
-		ops->service_lookup = NULL;
+	ops->vmbus_offer = op_vmbus_offer;
+	ops->vmbus_send = op_vmbus_send;
+	ops->vmbus_recv = op_vmbus_recv;
+	ops->vmbus_rescind = op_vmbus_rescind;
+	ops->vmbus_gpadl_map = op_vmbus_gpadl_map;
+	ops->vmbus_gpadl_read = op_vmbus_gpadl_read;
+	ops->vmbus_gpadl_write = op_vmbus_gpadl_write;
+	ops->vmbus_gpadl_unmap = op_vmbus_gpadl_unmap;
+	ops->acpi_add_table = op_acpi_add_table;
+	ops->acpi_add_device = op_acpi_add_device;
+	if (minor == 0 || minor == 1) {
+		/* Test-only: look like a 1.0 or 1.1 runtime. The pointers past the
+		 * size are cleared too, so a plugin that ignores size crashes
+		 * loudly instead of working by accident. */
+		size_t keep = minor == 0 ? PVN_HOST_OPS_SIZE_1_0 : PVN_HOST_OPS_SIZE_1_1;
+		ops->abi_minor = (uint16_t)minor;
+		ops->size = (uint32_t)keep;
+		memset((char *)ops + keep, 0, sizeof(*ops) - keep);
 	}
 }

@@ -365,7 +365,7 @@ static int load_one(struct pvn_plugin_set *s, const struct pvn_plugin_verifier *
 	}
 	p->desc = d;
 	p->timing.dlopen_ns = now_ns() - t0;
-	if (d->abi_minor > PVN_PLUGIN_ABI_MINOR)
+	if (d->abi_minor > s->ops.abi_minor)
 		pvn_info("%s: built for ABI %u.%u, newer than this runtime's %u.%u: it sees only "
 			 "what %u.%u offers",
 			 m->name, d->abi_major, d->abi_minor, PVN_PLUGIN_ABI_MAJOR,

@@ -150,6 +150,95 @@ static void check_layout(const char *path)
 	free(buf);
 }
 
+/*
+ * Load only (no guest code runs): a hand-written image with MADT and
+ * MMIO_RANGES parameters and a VP context for each of 2 VPs. The MADT must be
+ * a copy of the runtime's, the MMIO range the 3-4 GiB hole, and both VPs
+ * must start at their own contexts.
+ */
+#define L_GPA_MADT 0x200000ULL
+#define L_GPA_MMIO 0x201000ULL
+static void check_load_only(const char *dir)
+{
+	struct igvm_native_vp_context_x64 ctx = {
+		.rflags = 2, .gdtr_base = 0x8000, .gdtr_limit = 0x1f,
+		.code_selector = 0x10, .code_attributes = 0xa09b, .code_limit = 0xffffffff,
+		.data_selector = 0x18, .data_attributes = 0xc093, .data_limit = 0xffffffff,
+		.cr0 = 0x80000033, .cr3 = 0x9000, .cr4 = 0x20, .efer = 0x500,
+	};
+	static const uint8_t code[] = {0xf4, 0xeb, 0xfd}; /* hlt; jmp .-1 */
+	struct pvn_igvm_writer *w = pvn_igvm_writer_new(IGVM_FORMAT_VERSION_1, IGVM_ARCH_X64);
+	char path[600], extra[1024];
+	struct igvm_vhs_memory_range mmio[2];
+	uint8_t madt[64];
+	uint32_t madt_len = 0;
+	struct pvn_regs regs;
+	void *out = NULL;
+	size_t out_len = 0;
+	struct gt t;
+	FILE *fp;
+	int r = -1;
+
+	if (w && !pvn_igvm_writer_add_platform(w, IGVM_PLATFORM_NATIVE, 1, 0, 0) &&
+	    !pvn_igvm_writer_add_page_data(w, 0x100000, 1, 0, IGVM_PAGE_DATA_TYPE_NORMAL, code,
+					   sizeof(code)) &&
+	    !pvn_igvm_writer_add_parameter_area(w, 0, 0x1000, NULL, 0) &&
+	    !pvn_igvm_writer_add_parameter(w, IGVM_VHT_MADT, 0, 0) &&
+	    !pvn_igvm_writer_add_parameter_insert(w, L_GPA_MADT, 1, 0) &&
+	    !pvn_igvm_writer_add_parameter_area(w, 1, 0x1000, NULL, 0) &&
+	    !pvn_igvm_writer_add_parameter(w, IGVM_VHT_MMIO_RANGES, 1, 0) &&
+	    !pvn_igvm_writer_add_parameter_insert(w, L_GPA_MMIO, 1, 1)) {
+		ctx.rip = 0x100000;
+		r = pvn_igvm_writer_add_vp_context_x64(w, 1, 0, &ctx);
+		ctx.rip = 0x100001;
+		ctx.rdi = 1;
+		if (!r)
+			r = pvn_igvm_writer_add_vp_context_x64(w, 1, 1, &ctx);
+		if (!r)
+			r = pvn_igvm_writer_finish(w, &out, &out_len, NULL);
+	}
+	pvn_igvm_writer_free(w);
+	GT_CHECK(r == 0);
+	if (r)
+		return;
+	snprintf(path, sizeof(path), "%s/load.igvm", dir);
+	fp = fopen(path, "wb");
+	GT_CHECK(fp && fwrite(out, 1, out_len, fp) == out_len);
+	if (fp)
+		fclose(fp);
+	free(out);
+	snprintf(extra, sizeof(extra),
+		 "vps = 2; memory = { size_mib = 16; }; acpi = true; boot = { igvm = \"%s\"; };",
+		 path);
+	if (gt_init(&t, "igvm_boot", extra)) {
+		GT_CHECK(!"load-only image refused");
+		gt_fini(&t);
+		unlink(path);
+		return;
+	}
+	GT_CHECK(!pvn_mem_read(&t.vm->mem, PVN_VTL0, L_GPA_MADT, madt, sizeof(madt)));
+	memcpy(&madt_len, madt + 4, 4);
+	GT_CHECK(!memcmp(madt, "APIC", 4) && madt_len >= 44 && madt_len <= 0x1000);
+	if (madt_len >= 44 && madt_len <= 0x1000) {
+		uint8_t full[0x1000], sum = 0;
+		GT_CHECK(!pvn_mem_read(&t.vm->mem, PVN_VTL0, L_GPA_MADT, full, madt_len));
+		for (uint32_t i = 0; i < madt_len; i++)
+			sum += full[i];
+		GT_CHECK(sum == 0); /* a whole, checksummed table */
+	}
+	GT_CHECK(!pvn_mem_read(&t.vm->mem, PVN_VTL0, L_GPA_MMIO, mmio, sizeof(mmio)));
+	GT_CHECK(mmio[0].starting_gpa_page_number == 0xc0000 && mmio[0].number_of_pages == 0x40000);
+	GT_CHECK(mmio[1].number_of_pages == 0);
+	GT_CHECK(t.vm->all_vps_start); /* every VP has a context */
+	GT_CHECK(!t.vm->be->vp_get_regs(t.vm->vps[1].bvp, &regs));
+	GT_CHECK(regs.rip == 0x100001 && regs.rdi == 1);
+	fprintf(stderr, "load-only image: MADT of %u bytes, MMIO 0x%llx+0x%llx pages, VP 1 rip 0x%llx\n",
+		madt_len, (unsigned long long)mmio[0].starting_gpa_page_number,
+		(unsigned long long)mmio[0].number_of_pages, (unsigned long long)regs.rip);
+	gt_fini(&t);
+	unlink(path);
+}
+
 static bool owned_by_igvm(struct pvn_vm *vm, uint64_t gpa)
 {
 	const struct pvn_mem_range *rg = pvn_mem_find(&vm->mem, gpa, PVN_MEM_RESERVED);
@@ -219,6 +308,7 @@ int main(void)
 	GT_CHECK(gt_value(&t, "cmdline_len", &found) == strlen(TEST_CMDLINE) && found);
 	gt_fini(&t);
 	unlink(img);
+	check_load_only(tmp);
 	rmdir(tmp);
 	return r || gt_failures ? 1 : 0;
 }

@@ -184,3 +184,21 @@ GUEST_TEST_IMAGES += tests/guests/igvm_boot.elf
 check_DATA += tests/guests/igvm_boot.elf
 PVN_TESTS += tests/guests/igvm_boot tests/guests/igvm_boot.sh
 EXTRA_DIST += tests/guests/igvm_boot.sh
+
+# Plugin ABI 1.2: a signed plugin's VMBus echo channel (tests/plugins/tp-vmbus.so)
+# and a plugin's ACPI table and DSDT device (tests/plugins/tp-acpi.so).
+check_PROGRAMS += tests/guests/vmbus_plugin
+tests_guests_vmbus_plugin_SOURCES = tests/guests/vmbus_plugin.c $(GT_HOST_COMMON)
+tests_guests_vmbus_plugin_CPPFLAGS = $(GT_HOST_CPPFLAGS)
+tests_guests_vmbus_plugin_CFLAGS = $(GT_HOST_CFLAGS)
+tests_guests_vmbus_plugin_LDADD = $(GT_VMBUS_LIBS)
+check_DATA += tests/guests/vmbus_plugin.elf tests/plugins/tp-vmbus.so
+PVN_TESTS += tests/guests/vmbus_plugin
+
+check_PROGRAMS += tests/guests/plugin_acpi
+tests_guests_plugin_acpi_SOURCES = tests/guests/plugin_acpi.c $(GT_HOST_COMMON)
+tests_guests_plugin_acpi_CPPFLAGS = $(GT_HOST_CPPFLAGS)
+tests_guests_plugin_acpi_CFLAGS = $(GT_HOST_CFLAGS)
+tests_guests_plugin_acpi_LDADD = $(GT_HOST_LIBS)
+check_DATA += tests/guests/plugin_acpi.elf tests/plugins/tp-acpi.so
+PVN_TESTS += tests/guests/plugin_acpi

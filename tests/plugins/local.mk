@@ -12,7 +12,8 @@ TEST_PLUGINS = tests/plugins/tp-ok.so tests/plugins/tp-other.so tests/plugins/tp
 	tests/plugins/tp-abi0.so tests/plugins/tp-trunc.so tests/plugins/tp-nodesc.so \
 	tests/plugins/tp-mismatch.so tests/plugins/tp-minor0.so tests/plugins/tp-minor2.so \
 	tests/plugins/tp-needs11.so tests/plugins/tp-requires.so tests/plugins/tp-failinit.so \
-	tests/plugins/tp-big.so
+	tests/plugins/tp-big.so tests/plugins/tp-minor3.so tests/plugins/tp-vmbus.so \
+	tests/plugins/tp-acpi.so
 
 tests/plugins/tp-ok.so: $(TP_DEPS)
 	$(TP_BUILD) -o $@ $(TP_SRC)
@@ -40,12 +41,20 @@ tests/plugins/tp-failinit.so: $(TP_DEPS)
 	$(TP_BUILD) -DTP_NAME='"failer"' -DTP_FAIL_INIT -o $@ $(TP_SRC)
 tests/plugins/tp-big.so: $(TP_DEPS)
 	$(TP_BUILD) -DTP_NAME='"bigplug"' -DTP_PAD_BYTES=1048576 -o $@ $(TP_SRC)
+tests/plugins/tp-minor3.so: $(TP_DEPS)
+	$(TP_BUILD) -DTP_ABI_MINOR=3 -o $@ $(TP_SRC)
+# ABI 1.2: a VMBus echo channel (tests/guests/vmbus_plugin.c) and ACPI
+# contributions (tests/guests/plugin_acpi.c).
+tests/plugins/tp-vmbus.so: $(TP_DEPS)
+	$(TP_BUILD) -DTP_NAME='"vmbusecho"' -DTP_VMBUS -o $@ $(TP_SRC)
+tests/plugins/tp-acpi.so: $(TP_DEPS)
+	$(TP_BUILD) -DTP_NAME='"acpiplug"' -DTP_ACPI -o $@ $(TP_SRC)
 
 check_DATA += $(TEST_PLUGINS)
 CLEANFILES += $(TEST_PLUGINS)
 EXTRA_DIST += tests/plugins/testplug.c tests/plugins/lib.sh tests/plugins/refusals.sh \
 	tests/plugins/abi-minor.sh tests/plugins/lifecycle.sh tests/plugins/example.sh \
-	tests/plugins/bench.sh examples/plugin-hello docs/plugin-guide.md
+	tests/plugins/bench.sh tests/plugins/abi12.sh examples/plugin-hello docs/plugin-guide.md
 
 # cmocka unit tests of the trailer, manifest and revocation parsers.
 check_PROGRAMS += tests/plugins/formats
@@ -64,4 +73,5 @@ bench_plugin_load_LDADD = $(PVN_CORE_LIBS)
 # guest image (tests/guests/local.mk builds it).
 check_DATA += paravane paravane-sign bench/plugin_load
 PVN_TESTS += tests/plugins/formats tests/plugins/refusals.sh tests/plugins/abi-minor.sh \
-	tests/plugins/lifecycle.sh tests/plugins/example.sh tests/plugins/bench.sh
+	tests/plugins/lifecycle.sh tests/plugins/example.sh tests/plugins/bench.sh \
+	tests/plugins/abi12.sh

@@ -13,6 +13,20 @@
  *   TP_REQUIRES "svc"   require service svc 1.0 and call it in init
  *   TP_FAIL_INIT        claim the port, then fail init with -EIO
  *   TP_PAD_BYTES n      carry n bytes of initialised data (the bench)
+ *   TP_VMBUS            offer a VMBus echo channel (ABI 1.2) or fail init
+ *   TP_ACPI             add an ACPI table and a DSDT device (ABI 1.2) or fail init
+ *
+ * TP_VMBUS: class {8a4c2f31-6e0d-4b7a-9d52-1c3e5f7a9b0d}, instance
+ * {8a4c2f31-6e0d-4b7a-9d52-1c3e5f7a9b01}, user_def "tp-echo". Every in-band
+ * packet comes back with the same type, trans_id and payload, except one
+ * whose payload starts with "GPAD" + u32 GPADL id + u32 length: the plugin
+ * maps that GPADL, sums `length` bytes from offset 0, inverts them in place,
+ * unmaps it and answers with a completion packet (pvn_plugin_vmbus_complete)
+ * carrying { u32 sum, u32 nr_pages, u32 byte_count, u32 0 }.
+ *
+ * TP_ACPI: table "PVNT" (40 bytes, payload "PVN!") and Device (PVND) with
+ * _HID "PVN0001" in \_SB. Port 0x720: a read tries to add another table
+ * (after init: must fail) and returns -errno.
  *
  * The device (settings: port, default 0x710): port+0 latches a byte written
  * and reads it back; reads of port+1 return the greeting one character at a
@@ -80,6 +94,9 @@ struct tp {
 	char greeting[64];
 	int timer_fired;
 	struct pvn_host_watch *timer;
+#ifdef TP_VMBUS
+	struct tp_echo *echo;
+#endif
 };
 
 static int tp_pio(void *opaque, unsigned vp, uint16_t port, unsigned size, bool write,
@@ -122,6 +139,220 @@ static int tp_answer(void)
 	return 42;
 }
 static const struct tp_svc tp_svc = {{sizeof(struct tp_svc)}, tp_answer};
+
+#ifdef TP_VMBUS
+/* ---- a VMBus echo channel through the ABI 1.2 calls ---- */
+struct tp_echo {
+	const struct pvn_host_ops *ops;
+	struct pvn_host *host;
+	struct pvn_host_channel *ch;
+	pthread_mutex_t lock;
+	bool holding; /* pkt/buf hold a packet the ring had no room for */
+	bool reset;   /* atomic: the channel closed or reopened, drop what is held */
+	struct pvn_plugin_vmbus_pkt pkt;
+	uint8_t buf[65536 + 64];
+	uint64_t count, opens, closes;
+};
+
+static void tp_gpadl_op(struct tp_echo *e)
+{
+	struct pvn_plugin_gpadl_info info = {.size = sizeof(info)};
+	struct pvn_host_gpadl *g;
+	uint32_t id, len, reply[4] = {0};
+	uint8_t chunk[256];
+	int r;
+
+	memcpy(&id, e->buf + e->pkt.data_offset + 4, 4);
+	memcpy(&len, e->buf + e->pkt.data_offset + 8, 4);
+	r = PVN_HOST_CALL(e->ops, vmbus_gpadl_map, e->host, e->ch, id, &g, &info);
+	if (r) {
+		reply[3] = (uint32_t)-r;
+	} else {
+		reply[1] = info.nr_pages;
+		reply[2] = info.byte_count;
+		for (uint32_t off = 0; off < len && !r; off += sizeof(chunk)) {
+			uint32_t n = len - off < sizeof(chunk) ? len - off : sizeof(chunk);
+			r = e->ops->vmbus_gpadl_read(e->host, g, off, chunk, n);
+			for (uint32_t i = 0; !r && i < n; i++) {
+				reply[0] += chunk[i];
+				chunk[i] = (uint8_t)~chunk[i];
+			}
+			if (!r)
+				r = e->ops->vmbus_gpadl_write(e->host, g, off, chunk, n);
+		}
+		/* Past the end: refused, nothing touched. */
+		if (!r && e->ops->vmbus_gpadl_read(e->host, g, (uint64_t)info.nr_pages * 4096 - 1,
+						   chunk, 2) != -EFAULT)
+			r = -EIO;
+		if (r)
+			reply[3] = (uint32_t)-r;
+		r = e->ops->vmbus_gpadl_unmap(e->host, g);
+		if (!r && e->ops->vmbus_gpadl_unmap(e->host, g) != -ENOENT)
+			reply[3] = EIO;
+	}
+	r = pvn_plugin_vmbus_complete(e->ops, e->host, e->ch, e->pkt.trans_id, reply,
+				      sizeof(reply));
+	if (r)
+		pvn_plugin_log(e->ops, e->host, PVN_PLUGIN_LOG_ERROR, "completion: %d", r);
+}
+
+/* Read and answer until the guest's ring is empty or ours is full (the
+ * writable callback resumes). */
+static void tp_echo_pump(void *opaque, struct pvn_host_channel *ch)
+{
+	struct tp_echo *e = opaque;
+
+	pthread_mutex_lock(&e->lock);
+	if (__atomic_exchange_n(&e->reset, false, __ATOMIC_ACQ_REL))
+		e->holding = false;
+	for (;;) {
+		int r;
+
+		if (!e->holding) {
+			e->pkt.size = sizeof(e->pkt);
+			r = e->ops->vmbus_recv(e->host, e->ch, &e->pkt, e->buf, sizeof(e->buf));
+			if (r)
+				break; /* -EAGAIN: empty */
+			if (e->pkt.data_len >= 12 &&
+			    !memcmp(e->buf + e->pkt.data_offset, "GPAD", 4)) {
+				tp_gpadl_op(e);
+				continue;
+			}
+			e->holding = true;
+		}
+		r = e->ops->vmbus_send(e->host, e->ch, e->pkt.type, 0, e->pkt.trans_id,
+				       e->buf + e->pkt.data_offset, e->pkt.data_len);
+		if (r == -EAGAIN)
+			break;
+		e->holding = false;
+		if (!r)
+			e->count++;
+	}
+	pthread_mutex_unlock(&e->lock);
+}
+
+static uint32_t tp_echo_open(void *opaque, struct pvn_host_channel *ch, const uint8_t *userdata,
+			     size_t len)
+{
+	struct tp_echo *e = opaque;
+
+	/* Runs under the VMBus server's lock, which tp_gpadl_op takes with
+	 * e->lock held: no e->lock here. */
+	__atomic_store_n(&e->reset, true, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&e->opens, 1, __ATOMIC_RELAXED);
+	/* The guest asks for a refusal with user data "no". */
+	return len >= 2 && userdata[0] == 'n' && userdata[1] == 'o' ? 0xC0000001u : 0;
+}
+
+static void tp_echo_close(void *opaque, struct pvn_host_channel *ch)
+{
+	struct tp_echo *e = opaque;
+
+	__atomic_store_n(&e->reset, true, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&e->closes, 1, __ATOMIC_RELAXED);
+}
+
+static const struct pvn_plugin_vmbus_ops tp_echo_ops = {
+	.size = sizeof(struct pvn_plugin_vmbus_ops),
+	.open = tp_echo_open,
+	.close = tp_echo_close,
+	.packets = tp_echo_pump,
+	.writable = tp_echo_pump,
+};
+
+static int tp_vmbus_init(const struct pvn_host_ops *ops, struct pvn_host *host,
+			 struct tp_echo **out)
+{
+	struct pvn_plugin_vmbus_offer o = {
+		.size = sizeof(o),
+		.class_id = PVN_PLUGIN_GUID(0x8a4c2f31, 0x6e0d, 0x4b7a, 0x9d52, 0x1c3e5f7a9b0dULL),
+		.instance_id = PVN_PLUGIN_GUID(0x8a4c2f31, 0x6e0d, 0x4b7a, 0x9d52, 0x1c3e5f7a9b01ULL),
+		.user_def_len = 7,
+		.user_def = "tp-echo",
+		.name = "tp-echo",
+	};
+	struct pvn_host_channel *dup;
+	struct tp_echo *e = calloc(1, sizeof(*e));
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	e->ops = ops;
+	e->host = host;
+	pthread_mutex_init(&e->lock, NULL);
+	*out = e;
+	r = PVN_HOST_CALL(ops, vmbus_offer, host, &o, &tp_echo_ops, e, &e->ch);
+	if (r) {
+		pvn_plugin_log(ops, host, PVN_PLUGIN_LOG_ERROR,
+			       "cannot offer the VMBus echo channel: %s (runtime ABI %u.%u)",
+			       strerror(-r), ops->abi_major, ops->abi_minor);
+		return r;
+	}
+	/* The same instance twice is refused. */
+	if (ops->vmbus_offer(host, &o, &tp_echo_ops, e, &dup) != -EEXIST)
+		return -EPROTO;
+	return 0;
+}
+#endif
+
+#ifdef TP_ACPI
+/* ---- ACPI contributions through the ABI 1.2 calls ---- */
+struct tp_acpi_table {
+	char signature[4];
+	uint32_t length;
+	uint8_t revision, checksum;
+	char oem_id[6], oem_table_id[8];
+	uint32_t oem_revision, creator_id, creator_revision;
+	char payload[4];
+} __attribute__((packed));
+
+static const struct pvn_host_ops *tp_acpi_ops;
+static struct pvn_host *tp_acpi_host;
+
+static int tp_acpi_pio(void *opaque, unsigned vp, uint16_t port, unsigned size, bool write,
+		       uint32_t *val)
+{
+	struct tp_acpi_table t = {{'P', 'V', 'N', 'U'}, sizeof(t), 1, 0, "PVN", "LATE", 1, 0, 0,
+				  "late"};
+
+	if (!write)
+		*val = (uint32_t)-tp_acpi_ops->acpi_add_table(tp_acpi_host, &t, sizeof(t));
+	return 0;
+}
+
+static int tp_acpi_init(const struct pvn_host_ops *ops, struct pvn_host *host)
+{
+	struct tp_acpi_table t = {{'P', 'V', 'N', 'T'}, sizeof(t), 1, 0, "PVN", "TESTPLUG", 1, 0, 0,
+				  "PVN!"};
+	struct tp_acpi_table bad = t;
+	/* Device (PVND) { Name (_HID, "PVN0001") } */
+	static const uint8_t dev[] = {0x5b, 0x82, 19, 'P', 'V', 'N', 'D', 0x08, '_', 'H', 'I',
+				      'D', 0x0d, 'P', 'V', 'N', '0', '0', '0', '1', 0};
+	static const uint8_t junk[] = {0x08, '_', 'X', 'Y', 'Z', 0x01};
+	int r;
+
+	tp_acpi_ops = ops;
+	tp_acpi_host = host;
+	r = PVN_HOST_CALL(ops, acpi_add_table, host, &t, sizeof(t));
+	if (!r)
+		r = PVN_HOST_CALL(ops, acpi_add_device, host, dev, sizeof(dev));
+	if (r) {
+		pvn_plugin_log(ops, host, PVN_PLUGIN_LOG_ERROR,
+			       "cannot add ACPI table/device: %s (runtime ABI %u.%u)",
+			       strerror(-r), ops->abi_major, ops->abi_minor);
+		return r;
+	}
+	/* Refusals: a table the runtime builds itself, a duplicate, not a Device(). */
+	memcpy(bad.signature, "FACP", 4);
+	if (ops->acpi_add_table(host, &bad, sizeof(bad)) != -EEXIST ||
+	    ops->acpi_add_table(host, &t, sizeof(t)) != -EEXIST ||
+	    ops->acpi_add_device(host, junk, sizeof(junk)) != -EINVAL) {
+		pvn_plugin_log(ops, host, PVN_PLUGIN_LOG_ERROR, "a bad ACPI addition was accepted");
+		return -EPROTO;
+	}
+	return PVN_HOST_CALL(ops, claim_pio, host, 0x720, 1, tp_acpi_pio, NULL);
+}
+#endif
 
 __attribute__((unused)) static int tp_init(const struct pvn_host_ops *ops, struct pvn_host *host, void **state)
 {
@@ -194,6 +425,16 @@ __attribute__((unused)) static int tp_init(const struct pvn_host_ops *ops, struc
 	r = PVN_HOST_CALL(ops, timer_add, host, 1000000, 0, tp_timer, t, &t->timer);
 	if (r)
 		return r;
+#ifdef TP_VMBUS
+	r = tp_vmbus_init(ops, host, &t->echo);
+	if (r)
+		return r;
+#endif
+#ifdef TP_ACPI
+	r = tp_acpi_init(ops, host);
+	if (r)
+		return r;
+#endif
 #ifdef TP_FAIL_INIT
 	pvn_plugin_log(ops, host, PVN_PLUGIN_LOG_ERROR, "failing init on purpose");
 	return -EIO;
@@ -212,6 +453,17 @@ __attribute__((unused)) static void tp_fini(void *state)
 		return;
 	if (t->timer)
 		PVN_HOST_CALL(t->ops, watch_remove, t->host, t->timer);
+#ifdef TP_VMBUS
+	if (t->echo) {
+		struct tp_echo *e = t->echo;
+		pvn_plugin_log(t->ops, t->host, PVN_PLUGIN_LOG_INFO,
+			       "echo channel: %llu packets echoed, %llu opens, %llu closes",
+			       (unsigned long long)e->count, (unsigned long long)e->opens,
+			       (unsigned long long)e->closes);
+		pthread_mutex_destroy(&e->lock);
+		free(e);
+	}
+#endif
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 }

@@ -188,6 +188,10 @@ struct pvn_plugin_vmbus_offer {
  * caused it (several channels, or open/packets of one channel, may run on
  * different VP threads at once). A callback may call the vmbus_* functions,
  * including on its own channel. The table is copied at offer time.
+ * open and close run while the VMBus server holds its own lock: a lock they
+ * take must not be held elsewhere across vmbus_offer, vmbus_rescind or
+ * vmbus_gpadl_map/unmap (which take the server's lock), or the two can
+ * deadlock. packets and writable run without it.
  */
 struct pvn_plugin_vmbus_ops {
 	uint32_t size; /* sizeof(struct pvn_plugin_vmbus_ops) as built */
@@ -431,9 +435,10 @@ struct pvn_host_ops {
 	 */
 	/* 1.2. Add a complete table (header included; e.g. TPM2 or an SSDT).
 	 * The runtime fixes its checksum and lists it in the XSDT. -EINVAL: a
-	 * length under 36 or not the header's, over 64 KiB, a table the runtime
-	 * builds itself (FACP, DSDT, APIC, FACS, XSDT, RSDT); -EEXIST: a second
-	 * table with the same signature (except SSDT). */
+	 * length under 36 or not the header's, or a bad signature; -E2BIG: over
+	 * 64 KiB; -EEXIST: a table the runtime builds itself (FACP, DSDT, APIC,
+	 * FACS, XSDT, RSDT) or a second table with the same signature (except
+	 * SSDT); -ENOSPC: too many extra tables in the VM (32). */
 	int (*acpi_add_table)(struct pvn_host *h, const void *table, size_t len);
 	/* 1.2. Add AML to \_SB of the DSDT: one or more complete Device() terms
 	 * (ExtOpPrefix 0x5b, DeviceOp 0x82, PkgLength, NameSeg, body). Anything
