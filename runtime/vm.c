@@ -256,8 +256,11 @@ void pvn_vm_request_stop(struct pvn_vm *vm, enum pvn_stop_reason why, int exit_c
 	for (unsigned i = 0; i < vm->nr_vps; i++) {
 		struct pvn_vp *vp = &vm->vps[i];
 		vm->be->vp_kick(vp->bvp);
-		if (vp->thread_started && !pthread_equal(vp->thread, pthread_self()))
-			pthread_kill(vp->thread, SIGUSR1);
+		/* `stopping` was set above and a VP thread sets `running` before it
+		 * first reads `stopping` (both seq_cst): either that thread sees the
+		 * stop, or this sees it running and interrupts its vp_run. */
+		if (atomic_load(&vp->running) && !pthread_equal(vp->self, pthread_self()))
+			pthread_kill(vp->self, SIGUSR1);
 	}
 }
 

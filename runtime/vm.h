@@ -68,7 +68,9 @@ struct pvn_vp {
 	unsigned index;
 	struct pvn_bvp *bvp;
 	pthread_t thread;
-	bool thread_started;
+	bool thread_started;   /* for joining: set by the creating thread */
+	pthread_t self;        /* set by the VP thread itself before `running` */
+	atomic_bool running;   /* the VP thread is up: a stop must signal it */
 	struct pvn_vp_stats stats;
 	unsigned warned; /* rate limit for per-VP warnings */
 };

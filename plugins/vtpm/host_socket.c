@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -24,22 +25,27 @@
 #include "plugins/vtpm/vtpm_log.h"
 
 /* Microsoft simulator codes (command and platform channels). */
-#define MSSIM_POWER_ON 1u
-#define MSSIM_POWER_OFF 2u
-#define MSSIM_PP_ON 3u
-#define MSSIM_PP_OFF 4u
+#define MSSIM_POWER_ON     1u
+#define MSSIM_POWER_OFF    2u
+#define MSSIM_PP_ON        3u
+#define MSSIM_PP_OFF       4u
 #define MSSIM_SEND_COMMAND 8u
-#define MSSIM_CANCEL_ON 9u
-#define MSSIM_CANCEL_OFF 10u
-#define MSSIM_NV_ON 11u
-#define MSSIM_NV_OFF 12u
-#define MSSIM_SESSION_END 20u
-#define MSSIM_STOP 21u
+#define MSSIM_CANCEL_ON    9u
+#define MSSIM_CANCEL_OFF   10u
+#define MSSIM_NV_ON        11u
+#define MSSIM_NV_OFF       12u
+#define MSSIM_SESSION_END  20u
+#define MSSIM_STOP         21u
+/* swtpm control channel: tss2-tcti-swtpm sends CMD_SET_LOCALITY (u32 5, u8
+ * locality) on its control socket when it initialises. 5 is the simulator's
+ * HASH_START, which no TCTI sends. */
+#define SWTPM_CMD_SET_LOCALITY 5u
+#define SWTPM_TPM_BAD_LOCALITY 0x3du
 
-#define MSSIM_CMD_HDR 9u /* u32 code, u8 locality, u32 size */
-#define TPM2_RC_LOCALITY 0x907u
+#define MSSIM_CMD_HDR       9u /* u32 code, u8 locality, u32 size */
+#define TPM2_RC_LOCALITY    0x907u
 #define HOSTSOCK_LOG_BUDGET 64
-#define MAX_LISTENERS 4
+#define MAX_LISTENERS       4
 
 enum conn_kind { CONN_DATA, CONN_PLATFORM };
 enum conn_proto { PROTO_UNKNOWN, PROTO_MSSIM, PROTO_RAW };
@@ -47,6 +53,7 @@ enum conn_proto { PROTO_UNKNOWN, PROTO_MSSIM, PROTO_RAW };
 struct conn {
 	int fd;
 	unsigned id;
+	bool tcp;
 	enum conn_kind kind;
 	enum conn_proto proto;
 	size_t inlen;
@@ -58,6 +65,7 @@ struct conn {
 
 struct listener {
 	int fd;
+	bool tcp;
 	enum conn_kind kind;
 	char what[48]; /* for messages: "tcp 127.0.0.1:2321" */
 };
@@ -106,7 +114,7 @@ static uint32_t get32(const uint8_t *p)
 /* Client mistakes: logged until the budget runs out, so a local client
  * cannot flood the VM's log. */
 __attribute__((format(printf, 2, 3))) static void client_warn(struct pvn_vtpm_hostsock *s,
-								 const char *fmt, ...)
+                                                              const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -118,14 +126,14 @@ __attribute__((format(printf, 2, 3))) static void client_warn(struct pvn_vtpm_ho
 	va_end(ap);
 	s->log_budget--;
 	vtpm_warn("host socket: %s%s", msg,
-		  s->log_budget ? "" : " (further host-socket protocol errors not logged)");
+	          s->log_budget ? "" : " (further host-socket protocol errors not logged)");
 }
 
-#define STAT_INC(s, field)                                                                      \
-	do {                                                                                    \
-		pthread_mutex_lock(&(s)->stats_lock);                                           \
-		(s)->stats.field++;                                                             \
-		pthread_mutex_unlock(&(s)->stats_lock);                                         \
+#define STAT_INC(s, field)                                                                         \
+	do {                                                                                       \
+		pthread_mutex_lock(&(s)->stats_lock);                                              \
+		(s)->stats.field++;                                                                \
+		pthread_mutex_unlock(&(s)->stats_lock);                                            \
 	} while (0)
 
 static void conn_close(struct pvn_vtpm_hostsock *s, unsigned slot)
@@ -139,7 +147,7 @@ static void conn_close(struct pvn_vtpm_hostsock *s, unsigned slot)
 
 /* A protocol error: log, count, close. */
 __attribute__((format(printf, 3, 4))) static void conn_fail(struct pvn_vtpm_hostsock *s,
-							       unsigned slot, const char *fmt, ...)
+                                                            unsigned slot, const char *fmt, ...)
 {
 	struct conn *c = s->conns[slot];
 	char msg[200];
@@ -149,7 +157,7 @@ __attribute__((format(printf, 3, 4))) static void conn_fail(struct pvn_vtpm_host
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	client_warn(s, "connection %u (%s): %s; closed", c->id,
-		    c->kind == CONN_PLATFORM ? "platform" : "command", msg);
+	            c->kind == CONN_PLATFORM ? "platform" : "command", msg);
 	STAT_INC(s, bad_frames);
 	conn_close(s, slot);
 }
@@ -165,14 +173,14 @@ static void error_response(uint8_t *rsp, size_t *len, uint32_t rc)
 
 /* Run one TPM command; the response goes to s->rsp. */
 static size_t run_command(struct pvn_vtpm_hostsock *s, struct conn *c, const uint8_t *cmd,
-			  uint32_t len, uint8_t locality)
+                          uint32_t len, uint8_t locality)
 {
 	size_t rsplen = sizeof(s->rsp);
 	int r;
 
 	if (get32(cmd + 2) != len) {
-		client_warn(s, "connection %u: TPM header size %u but frame of %u bytes",
-			    c->id, get32(cmd + 2), len);
+		client_warn(s, "connection %u: TPM header size %u but frame of %u bytes", c->id,
+		            get32(cmd + 2), len);
 		error_response(s->rsp, &rsplen, TPM2_RC_COMMAND_SIZE);
 		return rsplen;
 	}
@@ -222,12 +230,25 @@ static bool conn_parse(struct pvn_vtpm_hostsock *s, unsigned slot)
 			case MSSIM_STOP:
 				/* Acknowledged, no effect: the VM owns the TPM's power. */
 				if (code == MSSIM_STOP || code == MSSIM_POWER_OFF)
-					vtpm_info("host socket: platform command %u from connection "
-						  "%u acknowledged and ignored",
-						  code, c->id);
+					vtpm_info(
+					    "host socket: platform command %u from connection "
+					    "%u acknowledged and ignored",
+					    code, c->id);
 				consume(c, 4);
 				put32(c->out, 0);
 				c->outlen = 4;
+				STAT_INC(s, platform);
+				break;
+			case SWTPM_CMD_SET_LOCALITY:
+				if (c->inlen < 5)
+					return true;
+				if (c->in[4])
+					client_warn(s,
+					            "connection %u: locality %u refused (only 0)",
+					            c->id, c->in[4]);
+				put32(c->out, c->in[4] ? SWTPM_TPM_BAD_LOCALITY : 0);
+				c->outlen = 4;
+				consume(c, 5);
 				STAT_INC(s, platform);
 				break;
 			case MSSIM_SESSION_END:
@@ -245,7 +266,8 @@ static bool conn_parse(struct pvn_vtpm_hostsock *s, unsigned slot)
 			} else if (c->in[0] == 0x80) {
 				c->proto = PROTO_RAW;
 			} else {
-				conn_fail(s, slot, "unknown protocol (first byte 0x%02x)", c->in[0]);
+				conn_fail(s, slot, "unknown protocol (first byte 0x%02x)",
+				          c->in[0]);
 				return false;
 			}
 		}
@@ -268,7 +290,7 @@ static bool conn_parse(struct pvn_vtpm_hostsock *s, unsigned slot)
 			size = get32(c->in + 5);
 			if (size < TPM2_HDR_SIZE || size > PVN_VTPM_MAX_BUF) {
 				conn_fail(s, slot, "command size %u outside %u..%u", size,
-					  TPM2_HDR_SIZE, PVN_VTPM_MAX_BUF);
+				          TPM2_HDR_SIZE, PVN_VTPM_MAX_BUF);
 				return false;
 			}
 			if (c->inlen < MSSIM_CMD_HDR + size)
@@ -287,7 +309,7 @@ static bool conn_parse(struct pvn_vtpm_hostsock *s, unsigned slot)
 			size = get32(c->in + 2);
 			if (size < TPM2_HDR_SIZE || size > PVN_VTPM_MAX_BUF) {
 				conn_fail(s, slot, "command size %u outside %u..%u", size,
-					  TPM2_HDR_SIZE, PVN_VTPM_MAX_BUF);
+				          TPM2_HDR_SIZE, PVN_VTPM_MAX_BUF);
 				return false;
 			}
 			if (c->inlen < size)
@@ -337,10 +359,17 @@ static void conn_input(struct pvn_vtpm_hostsock *s, unsigned slot)
 	if (n <= 0) {
 		if (c->inlen)
 			conn_fail(s, slot, "truncated frame: connection ended after %zu byte(s)",
-				  c->inlen);
+			          c->inlen);
 		else
 			conn_close(s, slot);
 		return;
+	}
+	if (c->tcp) {
+		/* Clients write the mssim header and the command separately; a
+		 * delayed ACK here would hold the second write back (Nagle) for
+		 * ~40 ms per command. QUICKACK is not sticky: set it per read. */
+		int one = 1;
+		setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
 	}
 	if (c->inlen == 0)
 		c->pending_since = now_ns();
@@ -379,7 +408,13 @@ static void accept_one(struct pvn_vtpm_hostsock *s, struct listener *l)
 	c->fd = fd;
 	c->id = ++s->next_id;
 	c->kind = l->kind;
+	c->tcp = l->tcp;
 	c->pending_since = now_ns();
+	if (c->tcp) {
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+	}
 	s->conns[slot] = c;
 	STAT_INC(s, connections);
 	vtpm_debug("host socket: connection %u on %s", c->id, l->what);
@@ -412,8 +447,8 @@ static void *server_thread(void *opaque)
 			if (!c)
 				continue;
 			slot_of[n] = i;
-			pfd[n++] = (struct pollfd){.fd = c->fd,
-						   .events = c->outlen ? POLLOUT : POLLIN};
+			pfd[n++] =
+			    (struct pollfd){.fd = c->fd, .events = c->outlen ? POLLOUT : POLLIN};
 		}
 		r = poll(pfd, n, 1000);
 		if (r < 0 && errno != EINTR) {
@@ -442,7 +477,7 @@ static void *server_thread(void *opaque)
 			struct conn *c = s->conns[i];
 			if (c && (c->inlen || c->outlen) && now - c->pending_since > limit)
 				conn_fail(s, i, "incomplete frame (%zu byte(s)) pending for %u ms",
-					  c->inlen, s->idle_timeout_ms);
+				          c->inlen, s->idle_timeout_ms);
 		}
 	}
 	free(pfd);
@@ -450,11 +485,12 @@ static void *server_thread(void *opaque)
 	return NULL;
 }
 
-static int listen_tcp(struct pvn_vtpm_hostsock *s, uint16_t port, enum conn_kind kind,
-		      char *err, size_t errlen)
+static int listen_tcp(struct pvn_vtpm_hostsock *s, uint16_t port, enum conn_kind kind, char *err,
+                      size_t errlen)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+	                         .sin_port = htons(port),
+	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	struct listener *l = &s->lis[s->nr_lis];
 	int one = 1, fd, e;
 
@@ -469,6 +505,7 @@ static int listen_tcp(struct pvn_vtpm_hostsock *s, uint16_t port, enum conn_kind
 		return -e;
 	}
 	l->fd = fd;
+	l->tcp = true;
 	l->kind = kind;
 	snprintf(l->what, sizeof(l->what), "tcp 127.0.0.1:%u", port);
 	s->nr_lis++;
@@ -487,7 +524,7 @@ static int listen_tcp_pair(struct pvn_vtpm_hostsock *s, int port, char *err, siz
 	if (port > 0) {
 		if (port > 65534) {
 			snprintf(err, errlen, "host_port %d: must be 1..65534 (it uses port+1 too)",
-				 port);
+			         port);
 			return -EINVAL;
 		}
 		if ((r = listen_tcp(s, (uint16_t)port, CONN_DATA, err, errlen)))
@@ -519,7 +556,7 @@ static int listen_tcp_pair(struct pvn_vtpm_hostsock *s, int port, char *err, siz
 /* A Unix socket at path, mode 0600. A stale socket there is replaced;
  * anything else is refused. */
 static int listen_unix(struct pvn_vtpm_hostsock *s, const char *path, enum conn_kind kind,
-		       char *err, size_t errlen)
+                       char *err, size_t errlen)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct listener *l = &s->lis[s->nr_lis];
@@ -558,6 +595,7 @@ static int listen_unix(struct pvn_vtpm_hostsock *s, const char *path, enum conn_
 		return -e;
 	}
 	l->fd = fd;
+	l->tcp = false;
 	l->kind = kind;
 	snprintf(l->what, sizeof(l->what), "unix %.40s", path);
 	s->nr_lis++;
@@ -565,7 +603,7 @@ static int listen_unix(struct pvn_vtpm_hostsock *s, const char *path, enum conn_
 }
 
 int pvn_vtpm_hostsock_start(struct pvn_vtpm_crb *crb, const struct pvn_vtpm_hostsock_cfg *cfg,
-			    struct pvn_vtpm_hostsock **out, char *err, size_t errlen)
+                            struct pvn_vtpm_hostsock **out, char *err, size_t errlen)
 {
 	struct pvn_vtpm_hostsock *s;
 	int r;
@@ -595,7 +633,8 @@ int pvn_vtpm_hostsock_start(struct pvn_vtpm_crb *crb, const struct pvn_vtpm_host
 		goto fail;
 	if (cfg->unix_path) {
 		if (strlen(cfg->unix_path) + 5 >= sizeof(s->ctrl_path)) {
-			snprintf(err, errlen, "%s: path too long for a Unix socket", cfg->unix_path);
+			snprintf(err, errlen, "%s: path too long for a Unix socket",
+			         cfg->unix_path);
 			r = -ENAMETOOLONG;
 			goto fail;
 		}
@@ -617,7 +656,7 @@ int pvn_vtpm_hostsock_start(struct pvn_vtpm_crb *crb, const struct pvn_vtpm_host
 	s->thread_started = true;
 	if (s->port > 0)
 		vtpm_info("host socket: mssim protocol on 127.0.0.1:%d (platform %d)", s->port,
-			  s->port + 1);
+		          s->port + 1);
 	if (s->unix_bound)
 		vtpm_info("host socket: %s (platform %s), mode 0600", s->unix_path, s->ctrl_path);
 	*out = s;

@@ -22,8 +22,10 @@
  * Platform channel (mssim): POWER_ON 1, POWER_OFF 2, PP_ON/OFF 3/4,
  * CANCEL_ON/OFF 9/10, NV_ON/OFF 11/12, STOP 21 are answered with a u32 0 and
  * have no effect: the TPM's power belongs to the VM (the guest's TPM is
- * never reset by the host). SESSION_END 20 closes. swtpm control commands
- * (set_locality, reset) are not supported.
+ * never reset by the host). SESSION_END 20 closes. Of the swtpm control
+ * channel, CMD_SET_LOCALITY (u32 5, u8 locality; tss2-tcti-swtpm sends it
+ * on init) is answered 0 for locality 0 and TPM_BAD_LOCALITY otherwise;
+ * its other control commands are not supported.
  *
  * Errors (each logged, rate-limited, counted; the server keeps serving other
  * and later connections): a frame size outside 10..PVN_VTPM_MAX_BUF, an
@@ -49,10 +51,10 @@
 #include "plugins/vtpm/crb.h"
 
 struct pvn_vtpm_hostsock_cfg {
-	const char *unix_path;      /* NULL: no Unix socket */
-	int tcp_port;               /* <0: no TCP; 0: pick a free pair; N: N and N+1 */
-	unsigned max_conns;         /* 0: 16 */
-	unsigned idle_timeout_ms;   /* a partial frame pending this long closes; 0: 30000 */
+	const char *unix_path;    /* NULL: no Unix socket */
+	int tcp_port;             /* <0: no TCP; 0: pick a free pair; N: N and N+1 */
+	unsigned max_conns;       /* 0: 16 */
+	unsigned idle_timeout_ms; /* a partial frame pending this long closes; 0: 30000 */
 };
 
 struct pvn_vtpm_hostsock_stats {
@@ -68,7 +70,7 @@ struct pvn_vtpm_hostsock;
 /* Create the listeners and start the server thread. crb must outlive the
  * server. On failure returns a negative errno with the reason in err. */
 int pvn_vtpm_hostsock_start(struct pvn_vtpm_crb *crb, const struct pvn_vtpm_hostsock_cfg *cfg,
-			    struct pvn_vtpm_hostsock **out, char *err, size_t errlen);
+                            struct pvn_vtpm_hostsock **out, char *err, size_t errlen);
 /* The TCP command port (the platform port is this + 1), or -1. */
 int pvn_vtpm_hostsock_port(const struct pvn_vtpm_hostsock *s);
 void pvn_vtpm_hostsock_get_stats(struct pvn_vtpm_hostsock *s, struct pvn_vtpm_hostsock_stats *out);

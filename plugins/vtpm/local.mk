@@ -80,7 +80,7 @@ plugins_vtpm_libpvnvtpmprov_a_SOURCES = plugins/vtpm/provision.c plugins/vtpm/pr
 PVN_VTPM_PROV_LIBS = plugins/vtpm/libpvnvtpmprov.a $(TSS2_LIBS) $(CRYPTO_LIBS)
 
 check_PROGRAMS += tests/unit/test_vtpm_hostsock
-tests_unit_test_vtpm_hostsock_SOURCES = tests/unit/test_vtpm_hostsock.c
+tests_unit_test_vtpm_hostsock_SOURCES = tests/unit/test_vtpm_hostsock.c tests/unit/test_vtpm_hostsock_tcti.c
 tests_unit_test_vtpm_hostsock_CFLAGS = $(VTPM_CFLAGS)
 tests_unit_test_vtpm_hostsock_LDADD = $(PVN_VTPM_LIBS)
 PVN_TESTS += tests/unit/test_vtpm_hostsock

@@ -6,6 +6,8 @@
  *   state     = libtpms: state file; swtpm: state directory            (none: ephemeral)
  *   key       = AES-256 key file for the state at rest
  *   swtpm     = the swtpm binary                                       ("swtpm")
+ *   host_socket = Unix socket (mode 0600) for host tools: mssim:path= / swtpm:path=  (off)
+ *   host_port   = 127.0.0.1 TCP port (and port+1) for mssim:host=,port=            (off)
  * Provides the "tpm" service 1.0 (tpm_service.h).
  *
  * ACPI (plugin ABI 1.2): the plugin adds a TPM2 table (start method CRB) and
@@ -22,6 +24,7 @@
 #include "plugins/vtpm/acpi_tpm2.h"
 #include "plugins/vtpm/crb.h"
 #include "plugins/vtpm/engine.h"
+#include "plugins/vtpm/host_socket.h"
 #include "plugins/vtpm/tpm_service.h"
 #include "plugins/vtpm/vtpm_log.h"
 
@@ -33,6 +36,7 @@ struct vtpm_plugin {
 	struct pvn_vtpm_engine *engine;
 	struct pvn_vtpm_crb crb;
 	bool crb_ready;
+	struct pvn_vtpm_hostsock *hs; /* host tools' access; NULL when off */
 	struct pvn_tpm_service svc;
 };
 
@@ -72,6 +76,7 @@ static void vtpm_fini(void *state)
 
 	if (!p)
 		return;
+	pvn_vtpm_hostsock_stop(p->hs);
 	if (p->crb_ready)
 		pvn_vtpm_crb_fini(&p->crb);
 	if (p->engine) {
@@ -118,6 +123,32 @@ static int vtpm_init(const struct pvn_host_ops *ops, struct pvn_host *host, void
 	if (r)
 		goto fail;
 	p->crb_ready = true;
+	{
+		/* Host-side access to the same TPM, off unless a setting asks. */
+		struct pvn_vtpm_hostsock_cfg hc = {.tcp_port = -1};
+		int64_t port;
+		if ((r = get_str(p, "host_socket", &hc.unix_path)))
+			goto fail;
+		r = PVN_HOST_CALL(ops, cfg_get_int, host, "host_port", &port);
+		if (!r) {
+			if (port < 0 || port > 65534) {
+				PVN_HOST_CALL(ops, cfg_error, host, "host_port",
+					      "must be a TCP port 0-65534 (0: pick a free one)");
+				r = -EINVAL;
+				goto fail;
+			}
+			hc.tcp_port = (int)port;
+		} else if (r != -ENOENT) {
+			goto fail;
+		}
+		r = 0;
+		if ((hc.unix_path || hc.tcp_port >= 0) &&
+		    (r = pvn_vtpm_hostsock_start(&p->crb, &hc, &p->hs, err, sizeof(err)))) {
+			PVN_HOST_CALL(ops, cfg_error, host, hc.unix_path ? "host_socket" : "host_port",
+				      err);
+			goto fail;
+		}
+	}
 	r = ops->claim_mmio(host, PVN_CRB_BASE, PVN_CRB_PAGE_SIZE, crb_mmio, &p->crb);
 	if (r)
 		goto fail;

@@ -45,17 +45,16 @@
 #include <tss2/tss2_rc.h>
 #include <tss2/tss2_tctildr.h>
 
-#define EK_RSA_NV 0x01c00002u
-#define EK_ECC_NV 0x01c0000au
+#define EK_RSA_NV      0x01c00002u
+#define EK_ECC_NV      0x01c0000au
 #define EK_RSA_PERSIST 0x81010001u
 #define EK_ECC_PERSIST 0x81010002u
-#define NV_CHUNK 512u
+#define NV_CHUNK       512u
 
 /* PolicySecret(TPM_RH_ENDORSEMENT), SHA-256: the TCG default EK policy. */
 static const uint8_t ek_policy[32] = {
-	0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xb3, 0xf8, 0x1a, 0x90, 0xcc,
-	0x8d, 0x46, 0xa5, 0xd7, 0x24, 0xfd, 0x52, 0xd7, 0x6e, 0x06, 0x52,
-	0x0b, 0x64, 0xf2, 0xa1, 0xda, 0x1b, 0x33, 0x14, 0x69, 0xaa,
+    0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xb3, 0xf8, 0x1a, 0x90, 0xcc, 0x8d, 0x46, 0xa5, 0xd7, 0x24,
+    0xfd, 0x52, 0xd7, 0x6e, 0x06, 0x52, 0x0b, 0x64, 0xf2, 0xa1, 0xda, 0x1b, 0x33, 0x14, 0x69, 0xaa,
 };
 
 struct prov {
@@ -70,20 +69,18 @@ struct prov {
 
 void pvn_vtpm_cli_usage(FILE *f)
 {
-	fprintf(f,
-		"  vtpm provision --tcti CONF --ca-key KEY.pem --ca-cert CERT.pem\n"
-		"                  [--pcr-banks sha1,sha256,...]\n"
-		"                  provision a TPM through a tpm2-tss TCTI (e.g.\n"
-		"                  mssim:host=127.0.0.1,port=N for a vTPM's host socket, or\n"
-		"                  swtpm:path=SOCK): RSA 2048 and ECC P-256 EKs (persistent\n"
-		"                  0x81010001/0x81010002), EK certificates signed by the CA\n"
-		"                  in NV 0x01c00002/0x01c0000a, PCR banks (next TPM reset)\n");
+	fprintf(f, "  vtpm provision --tcti CONF --ca-key KEY.pem --ca-cert CERT.pem\n"
+	           "                  [--pcr-banks sha1,sha256,...]\n"
+	           "                  provision a TPM through a tpm2-tss TCTI (e.g.\n"
+	           "                  mssim:host=127.0.0.1,port=N for a vTPM's host socket, or\n"
+	           "                  swtpm:path=SOCK): RSA 2048 and ECC P-256 EKs (persistent\n"
+	           "                  0x81010001/0x81010002), EK certificates signed by the CA\n"
+	           "                  in NV 0x01c00002/0x01c0000a, PCR banks (next TPM reset)\n");
 }
 
 static int tss_fail(const char *what, TSS2_RC rc)
 {
-	fprintf(stderr, "paravane: vtpm provision: %s: %s (0x%x)\n", what, Tss2_RC_Decode(rc),
-		rc);
+	fprintf(stderr, "paravane: vtpm provision: %s: %s (0x%x)\n", what, Tss2_RC_Decode(rc), rc);
 	return -EIO;
 }
 
@@ -106,8 +103,8 @@ static int handle_exists(struct prov *p, TPM2_HANDLE handle, bool *exists)
 	TPMI_YES_NO more;
 	TSS2_RC rc;
 
-	rc = Esys_GetCapability(p->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-				TPM2_CAP_HANDLES, handle, 1, &more, &cap);
+	rc = Esys_GetCapability(p->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_HANDLES,
+	                        handle, 1, &more, &cap);
 	if (rc)
 		return tss_fail("GetCapability(handles)", rc);
 	*exists = cap->data.handles.count > 0 && cap->data.handles.handle[0] == handle;
@@ -122,14 +119,14 @@ static void tpm_props(struct prov *p)
 	TPMI_YES_NO more;
 
 	if (Esys_GetCapability(p->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-			       TPM2_CAP_TPM_PROPERTIES, TPM2_PT_MANUFACTURER, 12, &more, &cap) ==
-	    TSS2_RC_SUCCESS) {
+	                       TPM2_CAP_TPM_PROPERTIES, TPM2_PT_MANUFACTURER, 12, &more,
+	                       &cap) == TSS2_RC_SUCCESS) {
 		for (uint32_t i = 0; i < cap->data.tpmProperties.count; i++) {
 			TPMS_TAGGED_PROPERTY *t = &cap->data.tpmProperties.tpmProperty[i];
 			if (t->property == TPM2_PT_MANUFACTURER)
 				manuf = t->value;
 			else if (t->property >= TPM2_PT_VENDOR_STRING_1 &&
-				 t->property <= TPM2_PT_VENDOR_STRING_4)
+			         t->property <= TPM2_PT_VENDOR_STRING_4)
 				vendor[t->property - TPM2_PT_VENDOR_STRING_1] = t->value;
 			else if (t->property == TPM2_PT_FIRMWARE_VERSION_1)
 				fw1 = t->value;
@@ -154,9 +151,11 @@ static int parse_banks(const char *list, TPMI_ALG_HASH *algs, unsigned *n)
 	static const struct {
 		const char *name;
 		TPMI_ALG_HASH alg;
-	} known[] = {{"sha1", TPM2_ALG_SHA1},     {"sha256", TPM2_ALG_SHA256},
-		     {"sha384", TPM2_ALG_SHA384}, {"sha512", TPM2_ALG_SHA512},
-		     {"sm3_256", TPM2_ALG_SM3_256}};
+	} known[] = {{"sha1", TPM2_ALG_SHA1},
+	             {"sha256", TPM2_ALG_SHA256},
+	             {"sha384", TPM2_ALG_SHA384},
+	             {"sha512", TPM2_ALG_SHA512},
+	             {"sm3_256", TPM2_ALG_SM3_256}};
 	char *copy = strdup(list), *save = NULL, *tok;
 
 	*n = 0;
@@ -169,9 +168,9 @@ static int parse_banks(const char *list, TPMI_ALG_HASH *algs, unsigned *n)
 				break;
 		if (i == sizeof(known) / sizeof(known[0]) || *n == 8) {
 			fprintf(stderr,
-				"paravane: vtpm provision: unknown PCR bank '%s' (sha1, sha256, "
-				"sha384, sha512, sm3_256)\n",
-				tok);
+			        "paravane: vtpm provision: unknown PCR bank '%s' (sha1, sha256, "
+			        "sha384, sha512, sm3_256)\n",
+			        tok);
 			free(copy);
 			return -EINVAL;
 		}
@@ -193,8 +192,8 @@ static int allocate_pcrs(struct prov *p, const TPMI_ALG_HASH *algs, unsigned nal
 	UINT32 max_pcr = 0, needed = 0, avail = 0;
 	TSS2_RC rc;
 
-	rc = Esys_GetCapability(p->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_PCRS,
-				0, 1, &more, &cap);
+	rc = Esys_GetCapability(p->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_PCRS, 0,
+	                        1, &more, &cap);
 	if (rc)
 		return tss_fail("GetCapability(PCRs)", rc);
 	alloc = cap->data.assignedPCR;
@@ -205,9 +204,9 @@ static int allocate_pcrs(struct prov *p, const TPMI_ALG_HASH *algs, unsigned nal
 			found |= alloc.pcrSelections[i].hash == algs[a];
 		if (!found) {
 			fprintf(stderr,
-				"paravane: vtpm provision: the TPM has no PCR bank for algorithm "
-				"0x%x\n",
-				algs[a]);
+			        "paravane: vtpm provision: the TPM has no PCR bank for algorithm "
+			        "0x%x\n",
+			        algs[a]);
 			return -EINVAL;
 		}
 	}
@@ -221,18 +220,17 @@ static int allocate_pcrs(struct prov *p, const TPMI_ALG_HASH *algs, unsigned nal
 		memset(s->pcrSelect, on ? 0xff : 0x00, s->sizeofSelect);
 	}
 	rc = Esys_PCR_Allocate(p->esys, ESYS_TR_RH_PLATFORM, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-			       ESYS_TR_NONE, &alloc, &ok, &max_pcr, &needed, &avail);
+	                       ESYS_TR_NONE, &alloc, &ok, &max_pcr, &needed, &avail);
 	if (rc)
 		return tss_fail("PCR_Allocate", rc);
 	if (!ok) {
 		fprintf(stderr,
-			"paravane: vtpm provision: PCR_Allocate refused (needs %u bytes, %u "
-			"available)\n",
-			needed, avail);
+		        "paravane: vtpm provision: PCR_Allocate refused (needs %u bytes, %u "
+		        "available)\n",
+		        needed, avail);
 		return -EIO;
 	}
-	printf("pcr banks: allocated (%u PCRs each); effective at the next TPM reset\n",
-	       max_pcr);
+	printf("pcr banks: allocated (%u PCRs each); effective at the next TPM reset\n", max_pcr);
 	return 0;
 }
 
@@ -240,10 +238,9 @@ static void ek_template(bool rsa, TPM2B_PUBLIC *pub)
 {
 	memset(pub, 0, sizeof(*pub));
 	pub->publicArea.nameAlg = TPM2_ALG_SHA256;
-	pub->publicArea.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-					   TPMA_OBJECT_SENSITIVEDATAORIGIN |
-					   TPMA_OBJECT_ADMINWITHPOLICY | TPMA_OBJECT_RESTRICTED |
-					   TPMA_OBJECT_DECRYPT;
+	pub->publicArea.objectAttributes =
+	    TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |
+	    TPMA_OBJECT_ADMINWITHPOLICY | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
 	pub->publicArea.authPolicy.size = sizeof(ek_policy);
 	memcpy(pub->publicArea.authPolicy.buffer, ek_policy, sizeof(ek_policy));
 	if (rsa) {
@@ -284,18 +281,18 @@ static int create_ek(struct prov *p, bool rsa, TPM2_HANDLE persist, TPM2B_PUBLIC
 
 	ek_template(rsa, &tmpl);
 	rc = Esys_CreatePrimary(p->esys, ESYS_TR_RH_ENDORSEMENT, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-				ESYS_TR_NONE, &sens, &tmpl, &outside, &pcrs, &obj, out, NULL, NULL,
-				NULL);
+	                        ESYS_TR_NONE, &sens, &tmpl, &outside, &pcrs, &obj, out, NULL, NULL,
+	                        NULL);
 	if (rc)
 		return tss_fail(rsa ? "CreatePrimary(RSA EK)" : "CreatePrimary(ECC EK)", rc);
 	if ((r = handle_exists(p, persist, &exists)))
 		goto out;
 	if (exists) {
 		rc = Esys_TR_FromTPMPublic(p->esys, persist, ESYS_TR_NONE, ESYS_TR_NONE,
-					   ESYS_TR_NONE, &old);
+		                           ESYS_TR_NONE, &old);
 		if (!rc)
 			rc = Esys_EvictControl(p->esys, ESYS_TR_RH_OWNER, old, ESYS_TR_PASSWORD,
-					       ESYS_TR_NONE, ESYS_TR_NONE, persist, &pers);
+			                       ESYS_TR_NONE, ESYS_TR_NONE, persist, &pers);
 		if (rc) {
 			r = tss_fail("EvictControl(remove the old EK)", rc);
 			goto out;
@@ -303,7 +300,7 @@ static int create_ek(struct prov *p, bool rsa, TPM2_HANDLE persist, TPM2B_PUBLIC
 		pers = ESYS_TR_NONE; /* old is closed by the eviction */
 	}
 	rc = Esys_EvictControl(p->esys, ESYS_TR_RH_OWNER, obj, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-			       ESYS_TR_NONE, persist, &pers);
+	                       ESYS_TR_NONE, persist, &pers);
 	if (rc) {
 		r = tss_fail("EvictControl(persist the EK)", rc);
 		goto out;
@@ -334,9 +331,10 @@ static EVP_PKEY *ek_pkey(const TPM2B_PUBLIC *pub)
 	if (t->type == TPM2_ALG_RSA) {
 		n = BN_bin2bn(t->unique.rsa.buffer, t->unique.rsa.size, NULL);
 		e = BN_new();
-		if (!n || !e || !BN_set_word(e, t->parameters.rsaDetail.exponent
-							? t->parameters.rsaDetail.exponent
-							: 65537) ||
+		if (!n || !e ||
+		    !BN_set_word(e, t->parameters.rsaDetail.exponent
+		                        ? t->parameters.rsaDetail.exponent
+		                        : 65537) ||
 		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
 		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e))
 			goto out;
@@ -349,7 +347,7 @@ static EVP_PKEY *ek_pkey(const TPM2B_PUBLIC *pub)
 		memcpy(point + 1, t->unique.ecc.x.buffer, 32);
 		memcpy(point + 33, t->unique.ecc.y.buffer, 32);
 		if (!OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1",
-						     0) ||
+		                                     0) ||
 		    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, 65))
 			goto out;
 		ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
@@ -397,7 +395,7 @@ static int add_tpm_san(struct prov *p, X509 *x)
 	for (int i = 0; i < 3; i++) {
 		ASN1_OBJECT *o = OBJ_txt2obj(oids[i], 1);
 		int ok = o && X509_NAME_add_entry_by_OBJ(dn, o, MBSTRING_UTF8,
-							 (const unsigned char *)vals[i], -1, -1, 0);
+		                                         (const unsigned char *)vals[i], -1, -1, 0);
 		ASN1_OBJECT_free(o);
 		if (!ok)
 			goto out;
@@ -418,7 +416,7 @@ out:
 
 /* The EK certificate, DER, malloc'd by OpenSSL (OPENSSL_free). */
 static int make_cert(struct prov *p, const TPM2B_PUBLIC *pub, bool rsa, unsigned char **der,
-		     int *derlen)
+                     int *derlen)
 {
 	EVP_PKEY *ek = ek_pkey(pub);
 	X509 *x = X509_new();
@@ -448,10 +446,9 @@ static int make_cert(struct prov *p, const TPM2B_PUBLIC *pub, bool rsa, unsigned
 		goto fail;
 	if (add_ext(x, p->ca_cert, NID_basic_constraints, "critical,CA:FALSE") ||
 	    add_ext(x, p->ca_cert, NID_key_usage,
-		    rsa ? "critical,keyEncipherment" : "critical,keyAgreement") ||
+	            rsa ? "critical,keyEncipherment" : "critical,keyAgreement") ||
 	    add_ext(x, p->ca_cert, NID_ext_key_usage, "2.23.133.8.1") ||
-	    add_ext(x, p->ca_cert, NID_authority_key_identifier, "keyid") ||
-	    add_tpm_san(p, x))
+	    add_ext(x, p->ca_cert, NID_authority_key_identifier, "keyid") || add_tpm_san(p, x))
 		goto fail;
 	if (!X509_sign(x, p->ca_key, md))
 		goto fail;
@@ -461,7 +458,8 @@ static int make_cert(struct prov *p, const TPM2B_PUBLIC *pub, bool rsa, unsigned
 	r = 0;
 	goto out;
 fail:
-	ossl_fail(rsa ? "cannot make the RSA EK certificate" : "cannot make the ECC EK certificate");
+	ossl_fail(rsa ? "cannot make the RSA EK certificate"
+	              : "cannot make the ECC EK certificate");
 out:
 	BN_free(serial);
 	EVP_PKEY_free(ek);
@@ -482,10 +480,10 @@ static int write_nv_cert(struct prov *p, TPM2_HANDLE index, const unsigned char 
 		return r;
 	if (exists) {
 		rc = Esys_TR_FromTPMPublic(p->esys, index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-					   &nv);
+		                           &nv);
 		if (!rc)
 			rc = Esys_NV_UndefineSpace(p->esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD,
-						   ESYS_TR_NONE, ESYS_TR_NONE);
+			                           ESYS_TR_NONE, ESYS_TR_NONE);
 		if (rc)
 			return tss_fail("NV_UndefineSpace(old EK certificate)", rc);
 		nv = ESYS_TR_NONE;
@@ -493,10 +491,10 @@ static int write_nv_cert(struct prov *p, TPM2_HANDLE index, const unsigned char 
 	pub.nvPublic.nvIndex = index;
 	pub.nvPublic.nameAlg = TPM2_ALG_SHA256;
 	pub.nvPublic.attributes = TPMA_NV_PPWRITE | TPMA_NV_WRITEDEFINE | TPMA_NV_PPREAD |
-				  TPMA_NV_OWNERREAD | TPMA_NV_AUTHREAD | TPMA_NV_NO_DA;
+	                          TPMA_NV_OWNERREAD | TPMA_NV_AUTHREAD | TPMA_NV_NO_DA;
 	pub.nvPublic.dataSize = (UINT16)len;
 	rc = Esys_NV_DefineSpace(p->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-				 ESYS_TR_NONE, &auth, &pub, &nv);
+	                         ESYS_TR_NONE, &auth, &pub, &nv);
 	if (rc)
 		return tss_fail("NV_DefineSpace", rc);
 	for (int off = 0; off < len; off += NV_CHUNK) {
@@ -504,14 +502,14 @@ static int write_nv_cert(struct prov *p, TPM2_HANDLE index, const unsigned char 
 		chunk.size = (UINT16)(len - off < (int)NV_CHUNK ? len - off : (int)NV_CHUNK);
 		memcpy(chunk.buffer, der + off, chunk.size);
 		rc = Esys_NV_Write(p->esys, ESYS_TR_RH_PLATFORM, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-				   ESYS_TR_NONE, &chunk, (UINT16)off);
+		                   ESYS_TR_NONE, &chunk, (UINT16)off);
 		if (rc) {
 			Esys_TR_Close(p->esys, &nv);
 			return tss_fail("NV_Write (platform auth)", rc);
 		}
 	}
 	rc = Esys_NV_WriteLock(p->esys, ESYS_TR_RH_PLATFORM, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-			       ESYS_TR_NONE);
+	                       ESYS_TR_NONE);
 	Esys_TR_Close(p->esys, &nv);
 	if (rc)
 		return tss_fail("NV_WriteLock", rc);
@@ -565,12 +563,9 @@ static int load_ca(struct prov *p, const char *key, const char *cert)
 static int provision(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"tcti", required_argument, NULL, 't'},
-		{"ca-key", required_argument, NULL, 'k'},
-		{"ca-cert", required_argument, NULL, 'c'},
-		{"pcr-banks", required_argument, NULL, 'p'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"tcti", required_argument, NULL, 't'},    {"ca-key", required_argument, NULL, 'k'},
+	    {"ca-cert", required_argument, NULL, 'c'}, {"pcr-banks", required_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	const char *tcti = NULL, *ca_key = NULL, *ca_cert = NULL, *banks = NULL;
 	TPMI_ALG_HASH algs[8];
@@ -582,10 +577,18 @@ static int provision(int argc, char **argv)
 	optind = 0; /* GNU getopt: full re-initialisation */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 't': tcti = optarg; break;
-		case 'k': ca_key = optarg; break;
-		case 'c': ca_cert = optarg; break;
-		case 'p': banks = optarg; break;
+		case 't':
+			tcti = optarg;
+			break;
+		case 'k':
+			ca_key = optarg;
+			break;
+		case 'c':
+			ca_cert = optarg;
+			break;
+		case 'p':
+			banks = optarg;
+			break;
 		case 'h':
 			printf("Usage: paravane\n");
 			pvn_vtpm_cli_usage(stdout);
@@ -620,8 +623,7 @@ static int provision(int argc, char **argv)
 		goto out;
 	}
 	tpm_props(&p);
-	printf("TPM: manufacturer %s, model %s, firmware %s\n", p.manufacturer, p.model,
-	       p.version);
+	printf("TPM: manufacturer %s, model %s, firmware %s\n", p.manufacturer, p.model, p.version);
 	if (nalgs && (r = allocate_pcrs(&p, algs, nalgs)))
 		goto out;
 	if ((r = provision_ek(&p, true)) || (r = provision_ek(&p, false)))

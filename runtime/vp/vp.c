@@ -254,8 +254,10 @@ void *pvn_vp_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	vp->self = pthread_self();
+	atomic_store(&vp->running, true);
 
-	while (!atomic_load_explicit(&vm->stopping, memory_order_acquire)) {
+	while (!atomic_load(&vm->stopping)) {
 		int r = vm->be->vp_run(vp->bvp, &x);
 		if (r) {
 			pvn_vm_request_stop(vm, PVN_STOP_FATAL, PVN_EXIT_CODE_FATAL,

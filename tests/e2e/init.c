@@ -195,6 +195,25 @@ static void check_tpm(void)
 	}
 }
 
+/* The host extends PCR 23 through the vTPM's host socket once it has read
+ * PCR 16 there; wait for that (bounded), then print PCR 23 as the guest sees
+ * it, so the host can compare both values with what tpm2-tools read. */
+static void check_tpm_host(void)
+{
+	static char buf[256];
+	static const char zeros[] = "0000000000000000000000000000000000000000000000000000000000000000";
+	put("PVN-WAIT-HOST: extend PCR 23 through the host socket\n");
+	for (unsigned long i = 0; i < 20000; i++) {
+		if (slurp("/sys/class/tpm/tpm0/pcr-sha256/23", buf, sizeof(buf)) > 0 &&
+		    !starts(buf, zeros)) {
+			put3("PVN-PCR sha256 23 ", buf, "\n");
+			result("tpm-host", 1, "PCR 23 changed by the host");
+			return;
+		}
+	}
+	result("tpm-host", 0, "PCR 23 never changed");
+}
+
 void _start_c(void);
 void _start_c(void)
 {
@@ -215,8 +234,10 @@ void _start_c(void)
 	for (const char *p = checks; *p && *p != ' '; p++) {
 		if (starts(p, "vmbus") && (p == checks || p[-1] == ','))
 			check_vmbus();
-		if (starts(p, "tpm") && (p == checks || p[-1] == ','))
+		if (starts(p, "tpm") && !starts(p, "tpmhost") && (p == checks || p[-1] == ','))
 			check_tpm();
+		if (starts(p, "tpmhost") && (p == checks || p[-1] == ','))
+			check_tpm_host();
 	}
 	put(failures ? "PVN-INIT: some checks failed\n" : "PVN-INIT: all checks passed\n");
 	/* The exit code goes through Paravane's power port; if the port cannot

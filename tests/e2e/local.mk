@@ -3,7 +3,7 @@
 EXTRA_DIST += tests/e2e/build-kernel tests/e2e/kernel.fragment tests/e2e/patches \
 	tests/e2e/init.c tests/e2e/run-linux
 if PLUGIN_VTPM
-PVN_E2E_CHECKS ?= vmbus,tpm
+PVN_E2E_CHECKS ?= vmbus,tpm,tpmhost
 E2E_PLUGINS = plugins/vtpm/vtpm.so
 else
 PVN_E2E_CHECKS ?= vmbus
