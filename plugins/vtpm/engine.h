@@ -73,6 +73,10 @@ struct pvn_vtpm_engine_cfg {
 	const char *key_path;   /* AES-256 key file (32 raw bytes or 64 hex digits) */
 	const char *swtpm_bin;  /* default "swtpm" from PATH */
 	const char *run_dir;    /* swtpm sockets; default a fresh /tmp/pvn-swtpm-XXXXXX */
+	/* "service[:NAME]": the looked-up `tpm-engine` service vtable
+	 * (struct pvn_tpm_engine_service, paravane/tpm_engine.h) and its name. */
+	const void *service;
+	const char *service_name;
 };
 
 /*
@@ -83,6 +87,8 @@ struct pvn_vtpm_engine_cfg {
  *                                 to SOCK.ctrl, as tpm2-tss's swtpm TCTI does)
  *   "tcti:CONF"                  any tpm2-tss TCTI through Tss2_TctiLdr, e.g.
  *                                 "tcti:swtpm:path=/tmp/x", "tcti:mssim:port=2321"
+ *   "service" / "service:NAME"   the `tpm-engine` service another plugin provides
+ *                                 (cfg->service: the vtable the caller looked up)
  * On failure returns a negative errno and writes the reason to err.
  * The engine is not powered on yet.
  */
@@ -106,6 +112,9 @@ int pvn_vtpm_libtpms_create(const struct pvn_vtpm_engine_cfg *cfg, struct pvn_vt
 			    char *err, size_t errlen);
 int pvn_vtpm_swtpm_create(const char *opts, const struct pvn_vtpm_engine_cfg *cfg,
 			  struct pvn_vtpm_engine **out, char *err, size_t errlen);
+/* vtable: a struct pvn_tpm_engine_service; the adapter does not own it. */
+int pvn_vtpm_service_engine_create(const void *vtable, const char *name,
+				   struct pvn_vtpm_engine **out, char *err, size_t errlen);
 int pvn_vtpm_tcti_create(const char *conf, struct pvn_vtpm_engine **out, char *err,
 			 size_t errlen);
 

@@ -25,7 +25,20 @@ int pvn_vtpm_engine_create(const char *spec, const struct pvn_vtpm_engine_cfg *c
 		}
 		return pvn_vtpm_tcti_create(spec + 5, out, err, errlen);
 	}
-	snprintf(err, errlen, "unknown tpm engine '%s' (want libtpms, swtpm, swtpm:path=..., tcti:CONF)",
+	if (!strcmp(spec, "service") || !strncmp(spec, "service:", 8)) {
+		if (!cfg || !cfg->service) {
+			snprintf(err, errlen,
+				 "engine '%s': no plugin provides the tpm-engine service (list the "
+				 "engine's plugin before vtpm)",
+				 spec);
+			return -ENOENT;
+		}
+		return pvn_vtpm_service_engine_create(cfg->service, cfg->service_name, out, err,
+						      errlen);
+	}
+	snprintf(err, errlen,
+		 "unknown tpm engine '%s' (want libtpms, swtpm, swtpm:path=..., tcti:CONF, "
+		 "service[:NAME])",
 		 spec);
 	return -EINVAL;
 }

@@ -9,6 +9,7 @@ plugins_vtpm_libpvnvtpm_a_SOURCES = \
 	plugins/vtpm/tpm2_wire.h \
 	plugins/vtpm/engine.c plugins/vtpm/engine.h plugins/vtpm/engine_factory.c \
 	plugins/vtpm/engine_libtpms.c plugins/vtpm/engine_swtpm.c plugins/vtpm/engine_tcti.c \
+	plugins/vtpm/engine_service.c \
 	plugins/vtpm/state.c plugins/vtpm/state.h \
 	plugins/vtpm/vtpm_log.c plugins/vtpm/vtpm_log.h \
 	plugins/vtpm/acpi_tpm2.c plugins/vtpm/acpi_tpm2.h
@@ -62,7 +63,8 @@ noinst_DATA += plugins/vtpm/vtpm.so
 CLEANFILES += plugins/vtpm/vtpm.so
 plugins/vtpm/vtpm.so: $(addprefix $(srcdir)/,$(VTPM_PLUGIN_SRCS)) \
 		$(srcdir)/plugin-api/include/paravane/plugin.h $(srcdir)/plugins/vtpm/crb.h \
-		$(srcdir)/plugins/vtpm/engine.h $(srcdir)/plugins/vtpm/state.h
+		$(srcdir)/plugins/vtpm/engine.h $(srcdir)/plugins/vtpm/state.h \
+		$(srcdir)/plugin-api/include/paravane/tpm_engine.h
 	@$(MKDIR_P) plugins/vtpm
 	$(AM_V_CC)$(CC) -std=gnu11 -O2 -g -fPIC -shared -fvisibility=hidden -D_GNU_SOURCE \
 		$(WARN_CFLAGS) -I$(srcdir) -I$(srcdir)/plugin-api/include \
@@ -88,3 +90,27 @@ PVN_TESTS += tests/unit/test_vtpm_hostsock
 # tpm2-tools + `paravane vtpm provision` against a served vTPM (skips without them)
 EXTRA_DIST += tests/plugins/vtpm_hostsock.sh
 PVN_TESTS += tests/plugins/vtpm_hostsock.sh
+
+# ---- a third-party engine as a plugin: tests/plugins/tp_engine.c provides the
+# `tpm-engine` service (paravane/tpm_engine.h) with its own libtpms; vtpm uses
+# it with engine = "service" (tests/plugins/vtpm_engine.sh) ----
+tests/plugins/tp-engine.so: $(srcdir)/tests/plugins/tp_engine.c \
+		$(srcdir)/plugin-api/include/paravane/plugin.h \
+		$(srcdir)/plugin-api/include/paravane/tpm_engine.h
+	$(TP_BUILD) $(LIBTPMS_CFLAGS) -o $@ $(srcdir)/tests/plugins/tp_engine.c $(LIBTPMS_LIBS) \
+		-Wl,--no-undefined
+check_DATA += tests/plugins/tp-engine.so plugins/vtpm/vtpm.so tests/guests/vtpm.elf
+CLEANFILES += tests/plugins/tp-engine.so
+EXTRA_DIST += tests/plugins/tp_engine.c tests/plugins/vtpm_engine.sh
+PVN_TESTS += tests/plugins/vtpm_engine.sh
+
+# ---- benchmark: GetRandom(32) round trips driven by a guest through the CRB
+# MMIO registers at CPL3 (tests/guests/vtpm_bench.c), per engine ----
+noinst_PROGRAMS += bench/vtpm_rtt_guest
+bench_vtpm_rtt_guest_SOURCES = tests/guests/vtpm_bench.c tests/guests/harness.c \
+	tests/guests/harness.h tests/guests/ucall.h
+bench_vtpm_rtt_guest_CPPFLAGS = $(AM_CPPFLAGS) -DPVN_HOST
+bench_vtpm_rtt_guest_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(LIBTPMS_CFLAGS) $(TSS2_CFLAGS) \
+	$(CRYPTO_CFLAGS) -O2
+bench_vtpm_rtt_guest_LDADD = $(PVN_VTPM_LIBS) $(PVN_CORE_LIBS)
+noinst_DATA += tests/guests/vtpm_bench.elf

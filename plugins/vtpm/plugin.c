@@ -3,6 +3,8 @@
  * The vTPM plugin: a TPM 2.0 CRB device at 0xFED40000 whose engine is picked
  * per VM. Settings (all optional):
  *   engine    = "libtpms" | "swtpm" | "swtpm:path=SOCK" | "tcti:CONF"  (libtpms)
+ *               | "service" | "service:NAME": the `tpm-engine` service (or
+ *               "tpm-engine.NAME") another plugin, listed before vtpm, provides
  *   state     = libtpms: state file; swtpm: state directory            (none: ephemeral)
  *   key       = AES-256 key file for the state at rest
  *   swtpm     = the swtpm binary                                       ("swtpm")
@@ -20,6 +22,7 @@
 #include <string.h>
 
 #include <paravane/plugin.h>
+#include <paravane/tpm_engine.h>
 
 #include "plugins/vtpm/acpi_tpm2.h"
 #include "plugins/vtpm/crb.h"
@@ -38,6 +41,7 @@ struct vtpm_plugin {
 	bool crb_ready;
 	struct pvn_vtpm_hostsock *hs; /* host tools' access; NULL when off */
 	struct pvn_tpm_service svc;
+	char engine_svc[40]; /* engine = "service[:NAME]": the service's name */
 };
 
 static void host_log(void *opaque, int level, const char *msg)
@@ -56,6 +60,40 @@ static int get_str(struct vtpm_plugin *p, const char *key, const char **out)
 		*out = NULL;
 		return 0;
 	}
+	return r;
+}
+
+/* engine = "service[:NAME]": find the tpm-engine service another plugin
+ * provides. Anything else: nothing to do. */
+static int lookup_engine_service(struct vtpm_plugin *p, const char *engine,
+				 struct pvn_vtpm_engine_cfg *cfg)
+{
+	char *name = p->engine_svc;
+	const size_t namelen = sizeof(p->engine_svc);
+	const void *vt = NULL;
+	char msg[256];
+	int r;
+
+	if (strcmp(engine, "service") && strncmp(engine, "service:", 8))
+		return 0;
+	if (engine[7] == ':')
+		snprintf(name, namelen, "%s.%.20s", PVN_TPM_ENGINE_SERVICE_NAME, engine + 8);
+	else
+		snprintf(name, namelen, "%s", PVN_TPM_ENGINE_SERVICE_NAME);
+	r = PVN_HOST_CALL(p->ops, service_lookup, p->host, name, PVN_TPM_ENGINE_SERVICE_MAJOR, 0,
+			  &vt, NULL);
+	if (!r) {
+		cfg->service = vt;
+		cfg->service_name = name;
+		return 0;
+	}
+	snprintf(msg, sizeof(msg), "\"%s\": %s", engine,
+		 r == -ENOENT   ? "no plugin provides the tpm-engine service under that name; list "
+				  "the engine's plugin before vtpm"
+		 : r == -ENOSYS ? "this runtime has no plugin services (plugin ABI before 1.1)"
+		 : r == -EPROTO ? "the provided tpm-engine service is not version 1.x"
+				: strerror(-r));
+	PVN_HOST_CALL(p->ops, cfg_error, p->host, "engine", msg);
 	return r;
 }
 
@@ -108,6 +146,8 @@ static int vtpm_init(const struct pvn_host_ops *ops, struct pvn_host *host, void
 	    (r = get_str(p, "key", &cfg.key_path)) || (r = get_str(p, "swtpm", &cfg.swtpm_bin)))
 		goto fail;
 	engine = engine ? engine : "libtpms";
+	if ((r = lookup_engine_service(p, engine, &cfg)))
+		goto fail;
 	r = pvn_vtpm_engine_create(engine, &cfg, &p->engine, err, sizeof(err));
 	if (r) {
 		PVN_HOST_CALL(ops, cfg_error, host, "engine", err);

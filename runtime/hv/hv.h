@@ -17,6 +17,9 @@
  *    from the VP and completes the IN with the 32-bit result, so RAX =
  *    status (bits 0-15) | reps completed (bits 32-43, always 0: no rep
  *    hypercalls are implemented). RCX/RDX/R8 are left as they were.
+ *    Unlike VMCALL, the IN is not refused at CPL3 by the CPU: guest user
+ *    code reaches the port only if its kernel grants the I/O permission
+ *    (Paravane's own test guests do, to run their workload at CPL3).
  *  - SynIC message and event-flag delivery with the pending/EOM protocol,
  *    interrupts delivered as fixed-vector MSIs to the VP's LAPIC.
  *  - Hypercalls: HvPostMessage (0x5c) and HvSignalEvent (0x5d, fast or
