@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "tests/guests/harness.h"
+#include "runtime/plugin/plugin.h"
 #include "runtime/core/log.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int gt_failures;
@@ -178,4 +180,47 @@ void gt_fini(struct gt *t)
 	if (t->cfg_path[0])
 		unlink(t->cfg_path);
 	pthread_mutex_destroy(&t->lock);
+}
+
+/* Sign tests/plugins/SO with a fresh key into DIR/SO; trust it in DIR/trust. */
+int gt_sign_plugin(const char *so, const char *dir, char *out, size_t outlen)
+{
+	char exe[512], path[1024], why[512] = "";
+	struct pvn_key key;
+	uint8_t *buf;
+	size_t len;
+	ssize_t n;
+	FILE *f;
+	int r;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return -1;
+	exe[n] = 0;
+	snprintf(path, sizeof(path), "%s/../plugins/%s", dirname(exe), so);
+	if (pvn_key_generate(&key))
+		return -1;
+	if (pvn_read_file(path, 64 << 20, &buf, &len)) {
+		fprintf(stderr, "cannot read %s\n", path);
+		pvn_key_free(&key);
+		return -1;
+	}
+	r = pvn_plugin_sign_buffer(&key, &buf, &len, why, sizeof(why));
+	snprintf(path, sizeof(path), "%s/trust", dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/trust/test.pub", dir);
+	snprintf(exe, sizeof(exe), "%s/test.key", dir);
+	if (!r)
+		r = pvn_key_save(&key, exe, path, why, sizeof(why));
+	pvn_key_free(&key);
+	snprintf(out, outlen, "%s/%s", dir, so);
+	f = r ? NULL : fopen(out, "we");
+	if (!f || fwrite(buf, 1, len, f) != len)
+		r = -1;
+	if (f && fclose(f))
+		r = -1;
+	free(buf);
+	if (r)
+		fprintf(stderr, "cannot sign %s: %s\n", so, why);
+	return r;
 }
