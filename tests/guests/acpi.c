@@ -9,11 +9,10 @@
 #include "../../runtime/acpi/acpi_protocol.h"
 
 #define NR_VPS 2
-#define AREA_START 0xe0000UL
-#define AREA_END 0x100000UL
 
 #ifdef PVN_GUEST
 #include "lib/guest.h"
+#include "lib/guest_acpi.h"
 
 static bool same(const void *a, const char *b, size_t n)
 {
@@ -22,28 +21,6 @@ static bool same(const void *a, const char *b, size_t n)
 		if (p[i] != (uint8_t)b[i])
 			return false;
 	return true;
-}
-
-static uint8_t sum(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	uint8_t s = 0;
-	while (n--)
-		s = (uint8_t)(s + *b++);
-	return s;
-}
-
-/* Every table the guest touches lies in the BIOS area: a bad pointer is an
- * assert, not a wild read. */
-static const struct pvn_acpi_sdt_header *table_at(uint64_t gpa)
-{
-	struct pvn_acpi_sdt_header h;
-
-	GUEST_ASSERT(gpa >= AREA_START && gpa + sizeof(h) <= AREA_END);
-	memcpy(&h, (const void *)gpa, sizeof(h));
-	GUEST_ASSERT(h.length >= sizeof(h) && gpa + h.length <= AREA_END);
-	GUEST_ASSERT_EQ(sum((const void *)gpa, h.length), 0);
-	return (const void *)gpa;
 }
 
 static unsigned count_lapics(const struct pvn_acpi_sdt_header *t)
@@ -85,12 +62,12 @@ void guest_main(unsigned vp, unsigned nr_vps)
 		}
 	GUEST_ASSERT(at);
 	memcpy(&rsdp, (const void *)at, sizeof(rsdp));
-	GUEST_ASSERT_EQ(sum(&rsdp, PVN_ACPI_RSDP_V1_LEN), 0);
+	GUEST_ASSERT_EQ(acpi_sum(&rsdp, PVN_ACPI_RSDP_V1_LEN), 0);
 	GUEST_ASSERT_EQ(rsdp.revision, 2);
 	GUEST_ASSERT_EQ(rsdp.length, sizeof(rsdp));
-	GUEST_ASSERT_EQ(sum(&rsdp, sizeof(rsdp)), 0);
+	GUEST_ASSERT_EQ(acpi_sum(&rsdp, sizeof(rsdp)), 0);
 
-	xsdt = table_at(rsdp.xsdt_address);
+	xsdt = acpi_table_at(rsdp.xsdt_address);
 	GUEST_ASSERT(same(xsdt->signature, "XSDT", 4));
 	nr = (xsdt->length - sizeof(*xsdt)) / 8;
 	for (unsigned i = 0; i < nr; i++) {
@@ -98,7 +75,7 @@ void guest_main(unsigned vp, unsigned nr_vps)
 		uint64_t p;
 
 		memcpy(&p, (const uint8_t *)xsdt + sizeof(*xsdt) + 8 * i, 8);
-		t = table_at(p);
+		t = acpi_table_at(p);
 		tables++;
 		if (same(t->signature, "APIC", 4)) {
 			lapics = count_lapics(t);
@@ -111,7 +88,7 @@ void guest_main(unsigned vp, unsigned nr_vps)
 	GUEST_ASSERT(have_fadt);
 	GUEST_ASSERT_EQ(fadt.flags & PVN_FADT_F_HW_REDUCED, 0);
 	GUEST_ASSERT_EQ(fadt.dsdt, fadt.x_dsdt);
-	dsdt = table_at(fadt.x_dsdt);
+	dsdt = acpi_table_at(fadt.x_dsdt);
 	GUEST_ASSERT(same(dsdt->signature, "DSDT", 4));
 	facs = fadt.firmware_ctrl ? fadt.firmware_ctrl : fadt.x_firmware_ctrl;
 	GUEST_ASSERT(facs >= AREA_START && facs + 64 <= AREA_END && !(facs & 63));

@@ -7,7 +7,7 @@ GUEST_CFLAGS = -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-pro
 GUEST_LINK = -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-T,$(srcdir)/tests/guests/lib/guest.ld
 GUEST_LIB = $(srcdir)/tests/guests/lib/start.S $(srcdir)/tests/guests/lib/guest.c
 GUEST_DEPS = $(GUEST_LIB) $(srcdir)/tests/guests/lib/guest.h $(srcdir)/tests/guests/lib/guest.ld \
-	$(srcdir)/tests/guests/ucall.h
+	$(srcdir)/tests/guests/ucall.h $(srcdir)/tests/guests/lib/guest_acpi.h
 
 # A guest built from tests/guests/NAME.c; host tests built from the same
 # file with -DPVN_HOST (guest and host halves of a test read as one story).

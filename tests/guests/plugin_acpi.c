@@ -12,32 +12,11 @@
  */
 #include "../../runtime/acpi/acpi_protocol.h"
 
-#define AREA_START 0xe0000UL
-#define AREA_END 0x100000UL
 #define LATE_PORT 0x720
 
 #ifdef PVN_GUEST
 #include "lib/guest.h"
-
-static uint8_t sum(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	uint8_t s = 0;
-	while (n--)
-		s = (uint8_t)(s + *b++);
-	return s;
-}
-
-static const struct pvn_acpi_sdt_header *table_at(uint64_t gpa)
-{
-	struct pvn_acpi_sdt_header h;
-
-	GUEST_ASSERT(gpa >= AREA_START && gpa + sizeof(h) <= AREA_END);
-	memcpy(&h, (const void *)gpa, sizeof(h));
-	GUEST_ASSERT(h.length >= sizeof(h) && gpa + h.length <= AREA_END);
-	GUEST_ASSERT_EQ(sum((const void *)gpa, h.length), 0);
-	return (const void *)gpa;
-}
+#include "lib/guest_acpi.h"
 
 void guest_main(unsigned vp, unsigned nr_vps)
 {
@@ -57,21 +36,21 @@ void guest_main(unsigned vp, unsigned nr_vps)
 		}
 	GUEST_ASSERT(at);
 	memcpy(&rsdp, (const void *)at, sizeof(rsdp));
-	GUEST_ASSERT_EQ(sum(&rsdp, sizeof(rsdp)), 0);
-	xsdt = table_at(rsdp.xsdt_address);
+	GUEST_ASSERT_EQ(acpi_sum(&rsdp, sizeof(rsdp)), 0);
+	xsdt = acpi_table_at(rsdp.xsdt_address);
 	nr = (xsdt->length - sizeof(*xsdt)) / 8;
 	for (unsigned i = 0; i < nr; i++) {
 		const struct pvn_acpi_sdt_header *t;
 		uint64_t p;
 
 		memcpy(&p, (const uint8_t *)xsdt + sizeof(*xsdt) + 8 * i, 8);
-		t = table_at(p);
+		t = acpi_table_at(p);
 		if (!memcmp(t->signature, "PVNT", 4)) {
 			GUEST_ASSERT(!mine); /* listed once */
 			mine = t;
 		} else if (!memcmp(t->signature, "FACP", 4)) {
 			memcpy(&fadt, t, sizeof(fadt));
-			dsdt = table_at(fadt.x_dsdt);
+			dsdt = acpi_table_at(fadt.x_dsdt);
 		}
 		/* The plugin's late attempt never made it in. */
 		GUEST_ASSERT(memcmp(t->signature, "PVNU", 4));
@@ -123,7 +102,7 @@ int main(void)
 		return r;
 	GT_CHECK(r == 0);
 	if (!r) {
-		GT_CHECK(t.inst->acpi && t.inst->plugins && t.vm->acpi_rsdp == AREA_START);
+		GT_CHECK(t.inst->acpi && t.inst->plugins && t.vm->acpi_rsdp == 0xe0000);
 		r = gt_run(&t);
 		GT_CHECK(t.done_vps == 1);
 		GT_CHECK(gt_value(&t, "table_len", &found) == 40 && found);

@@ -35,17 +35,6 @@ static void check(const uint8_t *b, uint32_t len, uint64_t seed)
 			guest_assert_fail(__FILE__, __LINE__, "echo payload differs", seed, i);
 }
 
-static int recv_wait(struct vmbc_chan *ch, struct vmbc_desc *d, void *buf, uint32_t cap)
-{
-	for (uint64_t i = 0; i < 400000000ULL; i++) {
-		int n = vmbc_recv(ch, d, buf, cap);
-		if (n != -VMBC_EAGAIN)
-			return n;
-		cpu_relax();
-	}
-	guest_assert_fail(__FILE__, __LINE__, "no echo came back", ch->relid, 0);
-}
-
 static void round_trip(struct vmbc_chan *ch, uint64_t id, uint32_t len)
 {
 	struct vmbc_desc d;
@@ -53,7 +42,7 @@ static void round_trip(struct vmbc_chan *ch, uint64_t id, uint32_t len)
 
 	fill(tx, len, id);
 	GUEST_ASSERT_EQ(vmbc_send(ch, 6, 1, id, tx, len), 0);
-	n = recv_wait(ch, &d, rx, sizeof(rx));
+	n = vmbc_recv_wait(ch, &d, rx, sizeof(rx));
 	GUEST_ASSERT_EQ(d.trans_id, id);
 	GUEST_ASSERT_EQ(d.type, 6);
 	/* In-band payloads come back padded to 8 bytes. */
@@ -123,7 +112,7 @@ void guest_main(unsigned vp, unsigned nr_vps)
 	GUEST_ASSERT(ch0.in.ctl->pending_send_sz != 0); /* the host is waiting for room */
 	ch0.out.ctl->pending_send_sz = 0;
 	for (got = 0; got < sent; got++) {
-		int n = recv_wait(&ch0, &d, rx, sizeof(rx));
+		int n = vmbc_recv_wait(&ch0, &d, rx, sizeof(rx));
 		GUEST_ASSERT_EQ(d.trans_id, got);
 		GUEST_ASSERT_EQ(n, 1504);
 		check(rx, 1500, got);

@@ -33,17 +33,6 @@ static void fill(uint8_t *b, uint32_t len, uint64_t seed)
 		b[i] = (uint8_t)(seed * 13 + i * 5 + (i >> 7));
 }
 
-static int recv_wait(struct vmbc_chan *ch, struct vmbc_desc *d, void *buf, uint32_t cap)
-{
-	for (uint64_t i = 0; i < 400000000ULL; i++) {
-		int n = vmbc_recv(ch, d, buf, cap);
-		if (n != -VMBC_EAGAIN)
-			return n;
-		cpu_relax();
-	}
-	guest_assert_fail(__FILE__, __LINE__, "no answer came back", ch->relid, 0);
-}
-
 static void round_trip(struct vmbc_chan *ch, uint64_t id, uint32_t len)
 {
 	struct vmbc_desc d;
@@ -51,7 +40,7 @@ static void round_trip(struct vmbc_chan *ch, uint64_t id, uint32_t len)
 
 	fill(tx, len, id);
 	GUEST_ASSERT_EQ(vmbc_send(ch, 6, 1, id, tx, len), 0);
-	n = recv_wait(ch, &d, rx, sizeof(rx));
+	n = vmbc_recv_wait(ch, &d, rx, sizeof(rx));
 	GUEST_ASSERT_EQ(d.trans_id, id);
 	GUEST_ASSERT_EQ(d.type, 6);
 	GUEST_ASSERT_EQ(n, (len + 7) & ~7u);
@@ -71,7 +60,7 @@ static void gpadl_op(struct vmbc_chan *ch, uint32_t id, uint32_t len, uint64_t t
 	memcpy(req + 4, &id, 4);
 	memcpy(req + 8, &len, 4);
 	GUEST_ASSERT_EQ(vmbc_send(ch, 6, 1, trans, req, sizeof(req)), 0);
-	n = recv_wait(ch, &d, rx, sizeof(rx));
+	n = vmbc_recv_wait(ch, &d, rx, sizeof(rx));
 	GUEST_ASSERT_EQ(d.type, 0xb); /* a completion */
 	GUEST_ASSERT_EQ(d.trans_id, trans);
 	GUEST_ASSERT_EQ(n, 16);
@@ -114,7 +103,7 @@ void guest_main(unsigned vp, unsigned nr_vps)
 	GUEST_ASSERT(sent > 40);
 	for (uint32_t got = 0; got < sent; got++) {
 		struct vmbc_desc d;
-		GUEST_ASSERT_EQ(recv_wait(&ch, &d, rx, sizeof(rx)), 1000);
+		GUEST_ASSERT_EQ(vmbc_recv_wait(&ch, &d, rx, sizeof(rx)), 1000);
 		GUEST_ASSERT_EQ(d.trans_id, 10000 + got);
 		fill(tx, 1000, 10000 + got);
 		GUEST_ASSERT(!memcmp(rx, tx, 1000));

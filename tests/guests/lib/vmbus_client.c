@@ -476,3 +476,14 @@ int vmbc_recv(struct vmbc_chan *ch, struct vmbc_desc *d, void *buf, uint32_t cap
 	}
 	return (int)(len - off);
 }
+
+int vmbc_recv_wait(struct vmbc_chan *ch, struct vmbc_desc *d, void *buf, uint32_t cap)
+{
+	for (uint64_t i = 0; i < 400000000ULL; i++) {
+		int n = vmbc_recv(ch, d, buf, cap);
+		if (n != -VMBC_EAGAIN)
+			return n;
+		cpu_relax();
+	}
+	guest_assert_fail(__FILE__, __LINE__, "no packet came back", ch->relid, 0);
+}

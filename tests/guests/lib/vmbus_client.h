@@ -153,6 +153,9 @@ int vmbc_send(struct vmbc_chan *ch, uint16_t type, uint16_t flags, uint64_t tran
 	      const void *data, uint32_t len);
 /* Payload length, or -VMBC_EAGAIN when nothing is there. */
 int vmbc_recv(struct vmbc_chan *ch, struct vmbc_desc *d, void *buf, uint32_t cap);
+/* vmbc_recv, polling until a packet comes; a guest assert fails when none
+ * arrives within a generous bound. */
+int vmbc_recv_wait(struct vmbc_chan *ch, struct vmbc_desc *d, void *buf, uint32_t cap);
 /* Free bytes in the guest->host ring. */
 uint32_t vmbc_out_free(struct vmbc_chan *ch);
 
