@@ -7,6 +7,7 @@
 #include "runtime/chipset/chipset.h"
 #include "runtime/core/log.h"
 #include "runtime/plugin/plugin.h"
+#include "runtime/backend/backend.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +57,7 @@ int pvn_instance_create(const char *cfg_path, struct pvn_instance **out, char *e
 {
 	struct pvn_instance *inst = calloc(1, sizeof(*inst));
 	struct pvn_vm_opts opts = {0};
+	struct pvn_plugin_staged *staged = NULL;
 	int r;
 
 	if (!inst)
@@ -67,6 +69,25 @@ int pvn_instance_create(const char *cfg_path, struct pvn_instance **out, char *e
 		goto fail;
 	if (inst->cfg.log_level >= 0)
 		pvn_log_threshold = inst->cfg.log_level;
+	/* Every static plugin check first: a refused plugin is reported before
+	 * the hypervisor is touched, on any host. */
+	r = pvn_plugin_stage(&inst->cfg, &staged, err, errlen);
+	if (r)
+		goto fail;
+	{
+		char why[256] = "";
+		r = pvn_backend_kvm.probe(why, sizeof(why));
+		if (r) {
+			snprintf(err, errlen,
+				 "this host has no usable KVM: %s. Paravane runs its guests on "
+				 "KVM; to try it on a host without KVM, use the nested test VM "
+				 "from the source tree: tools/testvm -- paravane run %s "
+				 "(docs/testing.md)",
+				 why, cfg_path);
+			r = PVN_ERR_NO_HYPERVISOR;
+			goto fail;
+		}
+	}
 	r = open_console(inst, err, errlen);
 	if (r)
 		goto fail;
@@ -76,8 +97,7 @@ int pvn_instance_create(const char *cfg_path, struct pvn_instance **out, char *e
 	opts.pit = inst->cfg.pit;
 	r = pvn_vm_create(&opts, &inst->vm);
 	if (r) {
-		snprintf(err, errlen, "cannot create the VM: %s%s", strerror(-r),
-			 r == -ENODEV ? " (is /dev/kvm usable?)" : "");
+		snprintf(err, errlen, "cannot create the VM: %s", strerror(-r));
 		goto fail;
 	}
 	inst->vm->on_stop = instance_on_stop;
@@ -106,7 +126,9 @@ int pvn_instance_create(const char *cfg_path, struct pvn_instance **out, char *e
 	/* Plugins claim after the chipset (a clash names both owners) and before
 	 * the image loads; a refused plugin means the VM never starts. */
 	r = pvn_plugin_set_create_env(inst->vm, &(struct pvn_plugin_env){inst->vmbus, inst->acpi},
-				      &inst->cfg, &inst->plugins, err, errlen);
+				      &inst->cfg, staged, &inst->plugins, err, errlen);
+	pvn_plugin_staged_free(staged);
+	staged = NULL;
 	if (r)
 		goto fail;
 	if (inst->acpi) {
@@ -138,6 +160,7 @@ int pvn_instance_create(const char *cfg_path, struct pvn_instance **out, char *e
 	*out = inst;
 	return 0;
 fail:
+	pvn_plugin_staged_free(staged);
 	pvn_instance_destroy(inst);
 	return r ? r : -EINVAL;
 }

@@ -37,8 +37,14 @@ struct pvn_instance {
 	struct pvn_watch *sigwatch;
 };
 
-/* Parse cfg_path and build everything up to (not including) starting VPs.
- * On failure, err says why (file:line: key: ... for config errors). */
+/* pvn_instance_create's return when the config and its plugins pass but the
+ * host's hypervisor is unusable (no /dev/kvm): no negative errno uses it. */
+#define PVN_ERR_NO_HYPERVISOR (-4096)
+
+/* Parse cfg_path and build everything up to (not including) starting VPs:
+ * config, static plugin checks, then (only if the hypervisor is usable) the
+ * partition, chipset, plugins and boot image. On failure, err says why
+ * (file:line: key: ... for config errors). */
 int pvn_instance_create(const char *cfg_path, struct pvn_instance **out, char *err,
 			size_t errlen);
 /* Start the VPs and block until the VM stops; returns the exit code. */

@@ -8,10 +8,12 @@
 #include "plugins/vtpm/provision.h"
 #endif
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *f)
 {
@@ -24,8 +26,9 @@ static void usage(FILE *f)
 		"\n"
 		"Commands:\n"
 		"  run VM.cfg      build the VM and run it until the guest powers off\n"
-		"  check VM.cfg    validate the config (and that its files are readable),\n"
-		"                  run nothing\n"
+		"  check VM.cfg    validate the config (and that its files are readable)\n"
+		"                  and every plugin's signature, manifest and ABI; runs\n"
+		"                  no plugin code and no guest, and needs no KVM\n"
 		"  plugins VM.cfg  list the plugins VM.cfg names: path, name and version,\n"
 		"                  ABI, signer key id and whether the signature, manifest\n"
 		"                  and ABI checks pass under its plugin_policy. Runs no\n"
@@ -44,7 +47,11 @@ static void usage(FILE *f)
 		"Exit status of run: the code the guest wrote to the power port (0x600);\n"
 		"1 when the config, a plugin or the boot image is refused before the guest\n"
 		"runs; 124 when the guest reset the machine; 125 on a fatal VP error;\n"
-		"128+N when stopped by signal N.\n");
+		"128+N when stopped by signal N.\n"
+		"\n"
+		"On a host without a usable /dev/kvm, run stops with exit 1 and says so;\n"
+		"the uninstalled binary in a build tree instead re-runs the command in the\n"
+		"nested test VM (tools/testvm; PVN_TESTVM=never turns that off).\n");
 }
 
 /* `paravane plugins`: the loader's static checks, nothing dlopen'd. */
@@ -106,6 +113,69 @@ static int list_plugins(const char *file)
 	return bad ? 1 : 0;
 }
 
+/* `paravane check`: the config, every static plugin check (signature, trust,
+ * revocation, manifest, ABI, duplicate names) and nothing that needs a
+ * hypervisor or runs plugin code. */
+static int check_config(const char *file)
+{
+	struct pvn_plugin_staged *staged = NULL;
+	struct pvn_config cfg;
+	char err[1024] = "";
+	int r;
+
+	r = pvn_config_load(file, &cfg, err, sizeof(err));
+	if (!r)
+		r = pvn_plugin_stage(&cfg, &staged, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "paravane: %s\n", err[0] ? err : strerror(-r));
+		pvn_config_free(&cfg);
+		return 1;
+	}
+	printf("%s: ok: %u VP(s), %llu MiB RAM, boot %s %s, %zu plugin(s) verified\n", file,
+	       cfg.vps, (unsigned long long)(cfg.memory_bytes >> 20),
+	       cfg.boot.igvm ? "igvm" : "image", cfg.boot.igvm ? cfg.boot.igvm : cfg.boot.image,
+	       pvn_plugin_staged_count(staged));
+	pvn_plugin_staged_free(staged);
+	pvn_config_free(&cfg);
+	return 0;
+}
+
+/*
+ * A developer's convenience: the uninstalled binary in the build tree, on a
+ * host without KVM, re-runs the same command inside the nested test VM
+ * (tools/testvm prints one line saying so). An installed paravane, a run
+ * already inside the test VM, and PVN_TESTVM=never keep the plain error.
+ */
+static void run_in_test_vm(char **argv)
+{
+	static const char self_path[] = PVN_BUILD_DIR "/paravane";
+	static const char testvm[] = PVN_SOURCE_DIR "/tools/testvm";
+	char exe[4096];
+	const char *mode = getenv("PVN_TESTVM");
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	int argc = 0;
+
+	if (n <= 0 || getenv("PVN_TESTVM_INSIDE") || (mode && !strcmp(mode, "never")))
+		return;
+	exe[n] = 0;
+	if (strcmp(exe, self_path) || access(testvm, X_OK))
+		return;
+	while (argv[argc])
+		argc++;
+	char **args = calloc((size_t)argc + 4, sizeof(*args));
+	if (!args)
+		return;
+	args[0] = (char *)testvm;
+	args[1] = (char *)"--";
+	args[2] = exe;
+	for (int i = 1; i < argc; i++)
+		args[2 + i] = argv[i];
+	fflush(NULL);
+	execv(testvm, args);
+	fprintf(stderr, "paravane: cannot run %s: %s\n", testvm, strerror(errno));
+	free(args);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -158,20 +228,8 @@ int main(int argc, char **argv)
 	if (log_level >= 0)
 		pvn_log_threshold = log_level;
 
-	if (!strcmp(cmd, "check")) {
-		struct pvn_config cfg;
-		r = pvn_config_load(file, &cfg, err, sizeof(err));
-		if (r) {
-			fprintf(stderr, "paravane: %s\n", err);
-			pvn_config_free(&cfg);
-			return 1;
-		}
-		printf("%s: ok: %u VP(s), %llu MiB RAM, boot image %s, %zu plugin(s)\n", file,
-		       cfg.vps, (unsigned long long)(cfg.memory_bytes >> 20), cfg.boot.image,
-		       cfg.nr_plugins);
-		pvn_config_free(&cfg);
-		return 0;
-	}
+	if (!strcmp(cmd, "check"))
+		return check_config(file);
 	if (!strcmp(cmd, "plugins"))
 		return list_plugins(file);
 	if (strcmp(cmd, "run")) {
@@ -180,6 +238,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	r = pvn_instance_create(file, &inst, err, sizeof(err));
+	if (r == PVN_ERR_NO_HYPERVISOR)
+		run_in_test_vm(argv); /* returns only when that does not apply */
 	if (r) {
 		fprintf(stderr, "paravane: %s\n", err[0] ? err : strerror(-r));
 		return PVN_EXIT_CODE_SETUP;

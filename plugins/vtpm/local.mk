@@ -102,7 +102,7 @@ tests/plugins/tp-engine.so: $(srcdir)/tests/plugins/tp_engine.c \
 check_DATA += tests/plugins/tp-engine.so plugins/vtpm/vtpm.so tests/guests/vtpm.elf
 CLEANFILES += tests/plugins/tp-engine.so
 EXTRA_DIST += tests/plugins/tp_engine.c tests/plugins/vtpm_engine.sh
-PVN_TESTS += tests/plugins/vtpm_engine.sh
+PVN_TESTS += kvm:tests/plugins/vtpm_engine.sh
 
 # ---- benchmark: GetRandom(32) round trips driven by a guest through the CRB
 # MMIO registers at CPL3 (tests/guests/vtpm_bench.c), per engine ----

@@ -115,6 +115,10 @@ struct pvn_partition_opts {
 struct pvn_backend_ops {
 	const char *name;
 
+	/* Is the hypervisor usable by this process: can it create a partition?
+	 * 0, or a negative errno with why filled in (one line, no trailing dot). */
+	int (*probe)(char *why, size_t len);
+
 	/* Returns -ENODEV (with a logged reason) when the hypervisor is unusable. */
 	int (*partition_create)(const struct pvn_partition_opts *opts, struct pvn_partition **out);
 	void (*partition_destroy)(struct pvn_partition *p);

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -58,6 +59,34 @@ static int kvm_err(const char *what)
 	int e = errno;
 	pvn_err("kvm: %s: %s", what, strerror(e));
 	return -e;
+}
+
+static int kvm_probe(char *why, size_t len)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), vm, r = 0;
+
+	if (fd < 0) {
+		r = -errno;
+		snprintf(why, len, "cannot open /dev/kvm: %s%s", strerror(errno),
+			 errno == EACCES ? " (is this user in the kvm group?)" : "");
+		return r;
+	}
+	if (ioctl(fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		snprintf(why, len, "/dev/kvm speaks an unsupported KVM API version");
+		close(fd);
+		return -ENODEV;
+	}
+	do
+		vm = ioctl(fd, KVM_CREATE_VM, 0);
+	while (vm < 0 && errno == EINTR);
+	if (vm < 0) {
+		r = -errno;
+		snprintf(why, len, "/dev/kvm opens but cannot create a VM: %s", strerror(errno));
+	} else {
+		close(vm);
+	}
+	close(fd);
+	return r;
 }
 
 static int kvm_partition_create(const struct pvn_partition_opts *opts, struct pvn_partition **out)
@@ -736,6 +765,7 @@ static int kvm_irqfd(struct pvn_partition *p, int efd, uint32_t gsi, bool deassi
 
 const struct pvn_backend_ops pvn_backend_kvm = {
 	.name = "kvm",
+	.probe = kvm_probe,
 	.partition_create = kvm_partition_create,
 	.partition_destroy = kvm_partition_destroy,
 	.map = kvm_map,

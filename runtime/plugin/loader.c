@@ -318,9 +318,9 @@ static bool service_listed(const struct pvn_service_ref *l, const char *name)
 	return false;
 }
 
-static int load_one(struct pvn_plugin_set *s, const struct pvn_plugin_verifier *v,
-		    const struct pvn_config *cfg, int index, struct pvn_plugin *p, char *err,
-		    size_t errlen)
+/* Load one staged plugin: p takes over the verified image *img. */
+static int load_one(struct pvn_plugin_set *s, const struct pvn_config *cfg, int index,
+		    struct pvn_plugin_image *img, struct pvn_plugin *p, char *err, size_t errlen)
 {
 	const struct pvn_plugin_cfg *pc = &cfg->plugins[index];
 	const char *path = pc->path;
@@ -331,17 +331,10 @@ static int load_one(struct pvn_plugin_set *s, const struct pvn_plugin_verifier *
 	int r;
 
 	p->memfd = -1;
-	r = pvn_plugin_verify(v, path, &p->img, err, errlen);
-	if (r)
-		return r;
+	p->img = *img;
+	memset(img, 0, sizeof(*img));
+	img->memfd = -1;
 	m = &p->img.elf.manifest;
-	for (size_t i = 0; i < s->nr; i++) {
-		if (!strcmp(s->plugins[i].host.name, m->name)) {
-			snprintf(err, errlen, "%s: a plugin named '%s' is already loaded from %s",
-				 path, m->name, s->plugins[i].img.path);
-			return -EEXIST;
-		}
-	}
 
 	t0 = now_ns();
 	p->memfd = p->img.memfd; /* the fd stays open while the object is loaded */
@@ -419,37 +412,125 @@ static int load_one(struct pvn_plugin_set *s, const struct pvn_plugin_verifier *
 	return 0;
 }
 
-int pvn_plugin_set_create(struct pvn_vm *vm, const struct pvn_config *cfg,
-			  struct pvn_plugin_set **out, char *err, size_t errlen)
+/* ---- staging: every static check, before a VM exists ---- */
+
+struct pvn_plugin_staged {
+	struct pvn_plugin_verifier v;
+	size_t nr;
+	int *index;                   /* in cfg->plugins */
+	struct pvn_plugin_image *img; /* verified, not yet loaded */
+};
+
+void pvn_plugin_staged_free(struct pvn_plugin_staged *st)
 {
-	return pvn_plugin_set_create_env(vm, NULL, cfg, out, err, errlen);
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->nr; i++)
+		pvn_plugin_image_free(&st->img[i]);
+	pvn_plugin_verifier_close(&st->v);
+	free(st->img);
+	free(st->index);
+	free(st);
 }
 
-int pvn_plugin_set_create_env(struct pvn_vm *vm, const struct pvn_plugin_env *env,
-			      const struct pvn_config *cfg, struct pvn_plugin_set **out,
-			      char *err, size_t errlen)
+int pvn_plugin_stage(const struct pvn_config *cfg, struct pvn_plugin_staged **out, char *err,
+		     size_t errlen)
 {
-	struct pvn_plugin_verifier v;
-	struct pvn_plugin_set *s;
+	struct pvn_plugin_staged *st;
 	size_t enabled = 0;
-	const char *minor;
 	int r;
 
 	*out = NULL;
 	for (size_t i = 0; i < cfg->nr_plugins; i++)
 		enabled += cfg->plugins[i].enabled;
-	if (!enabled)
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->img = calloc(enabled ? enabled : 1, sizeof(*st->img));
+	st->index = calloc(enabled ? enabled : 1, sizeof(*st->index));
+	if (!st->img || !st->index) {
+		free(st->img);
+		free(st->index);
+		free(st);
+		return -ENOMEM;
+	}
+	if (!enabled) {
+		*out = st;
 		return 0;
-	r = pvn_plugin_verifier_open(cfg, &v, err, errlen);
-	if (r)
+	}
+	r = pvn_plugin_verifier_open(cfg, &st->v, err, errlen);
+	if (r) {
+		free(st->img);
+		free(st->index);
+		free(st);
 		return r;
+	}
+	for (size_t i = 0; i < cfg->nr_plugins; i++) {
+		const struct pvn_manifest *m;
+		if (!cfg->plugins[i].enabled)
+			continue;
+		r = pvn_plugin_verify(&st->v, cfg->plugins[i].path, &st->img[st->nr], err, errlen);
+		if (r) {
+			pvn_plugin_image_free(&st->img[st->nr]);
+			break;
+		}
+		st->index[st->nr] = (int)i;
+		m = &st->img[st->nr].elf.manifest;
+		for (size_t j = 0; j < st->nr; j++) {
+			if (!strcmp(st->img[j].elf.manifest.name, m->name)) {
+				snprintf(err, errlen, "%s: a plugin named '%s' is already listed, from %s",
+					 cfg->plugins[i].path, m->name, st->img[j].path);
+				r = -EEXIST;
+				break;
+			}
+		}
+		st->nr++;
+		if (r)
+			break;
+	}
+	if (r) {
+		pvn_plugin_staged_free(st);
+		return r;
+	}
+	*out = st;
+	return 0;
+}
+
+size_t pvn_plugin_staged_count(const struct pvn_plugin_staged *st)
+{
+	return st ? st->nr : 0;
+}
+
+int pvn_plugin_set_create(struct pvn_vm *vm, const struct pvn_config *cfg,
+			  struct pvn_plugin_set **out, char *err, size_t errlen)
+{
+	return pvn_plugin_set_create_env(vm, NULL, cfg, NULL, out, err, errlen);
+}
+
+int pvn_plugin_set_create_env(struct pvn_vm *vm, const struct pvn_plugin_env *env,
+			      const struct pvn_config *cfg, struct pvn_plugin_staged *staged,
+			      struct pvn_plugin_set **out, char *err, size_t errlen)
+{
+	struct pvn_plugin_staged *st = staged;
+	struct pvn_plugin_set *s;
+	const char *minor;
+	int r = 0;
+
+	*out = NULL;
+	if (!st) {
+		r = pvn_plugin_stage(cfg, &st, err, errlen);
+		if (r)
+			return r;
+	}
+	if (!st->nr)
+		goto out;
 	s = calloc(1, sizeof(*s));
 	if (s)
-		s->plugins = calloc(enabled, sizeof(*s->plugins));
+		s->plugins = calloc(st->nr, sizeof(*s->plugins));
 	if (!s || !s->plugins) {
 		free(s);
-		pvn_plugin_verifier_close(&v);
-		return -ENOMEM;
+		r = -ENOMEM;
+		goto out;
 	}
 	s->vm = vm;
 	if (env) {
@@ -458,16 +539,14 @@ int pvn_plugin_set_create_env(struct pvn_vm *vm, const struct pvn_plugin_env *en
 	}
 	/* Test-only switch: make this runtime look like an older ABI minor. */
 	minor = getenv("PARAVANE_TEST_HOST_OPS_MINOR");
-	v.host_ops_minor = minor && *minor ? atoi(minor) : -1;
-	pvn_host_ops_fill(&s->ops, v.host_ops_minor);
-	if (v.mode == PVN_PLUGIN_PERMISSIVE)
+	st->v.host_ops_minor = minor && *minor ? atoi(minor) : -1;
+	pvn_host_ops_fill(&s->ops, st->v.host_ops_minor);
+	if (st->v.mode == PVN_PLUGIN_PERMISSIVE)
 		pvn_warn("*** plugin_policy.mode = \"permissive\": unsigned plugins will load. "
 			 "Development only. ***");
 	s->acpi_open = true;
-	for (size_t i = 0; i < cfg->nr_plugins; i++) {
-		if (!cfg->plugins[i].enabled)
-			continue;
-		r = load_one(s, &v, cfg, (int)i, &s->plugins[s->nr++], err, errlen);
+	for (size_t i = 0; i < st->nr; i++) {
+		r = load_one(s, cfg, st->index[i], &st->img[i], &s->plugins[s->nr++], err, errlen);
 		if (r) {
 			/* The one that failed: release (no fini: its init did not succeed). */
 			unload(&s->plugins[--s->nr]);
@@ -475,13 +554,15 @@ int pvn_plugin_set_create_env(struct pvn_vm *vm, const struct pvn_plugin_env *en
 		}
 	}
 	s->acpi_open = false; /* the caller builds the tables next */
-	pvn_plugin_verifier_close(&v);
 	if (r) {
 		pvn_plugin_set_destroy(s);
-		return r;
+		goto out;
 	}
 	*out = s;
-	return 0;
+out:
+	if (!staged)
+		pvn_plugin_staged_free(st);
+	return r;
 }
 
 void pvn_plugin_set_destroy(struct pvn_plugin_set *s)

@@ -75,6 +75,19 @@ int pvn_plugin_verify(const struct pvn_plugin_verifier *v, const char *path,
 		      struct pvn_plugin_image *img, char *err, size_t errlen);
 void pvn_plugin_image_free(struct pvn_plugin_image *img);
 
+/*
+ * Stage the enabled plugins of cfg: pvn_plugin_verify on each, in config
+ * order, and refuse two with the same name. Needs no VM and runs no plugin
+ * code, so a refused plugin is reported before the hypervisor is touched.
+ * *out holds the verified images (sealed memfds) until
+ * pvn_plugin_set_create_env loads them or pvn_plugin_staged_free drops them.
+ */
+struct pvn_plugin_staged;
+int pvn_plugin_stage(const struct pvn_config *cfg, struct pvn_plugin_staged **out, char *err,
+		     size_t errlen);
+size_t pvn_plugin_staged_count(const struct pvn_plugin_staged *st);
+void pvn_plugin_staged_free(struct pvn_plugin_staged *st);
+
 /* Load, in config order, every enabled plugin of cfg into vm. *out is NULL
  * when the config enables none. On failure nothing stays loaded. Plugins
  * see neither VMBus nor ACPI (their calls return -ENODEV). */
@@ -87,11 +100,13 @@ struct pvn_plugin_env {
 	struct pvn_vmbus *vmbus; /* offers go here; must outlive the set */
 	struct pvn_acpi *acpi;   /* tables and devices go here, built after the set */
 };
-/* pvn_plugin_set_create with env (may be NULL). ACPI additions are accepted
- * only while the plugins initialise, i.e. until this returns. */
+/* pvn_plugin_set_create with env (may be NULL) and the plugins staged from
+ * the same cfg (NULL: stage them here; otherwise the caller still frees
+ * staged, whose images this consumed). ACPI additions are accepted only while
+ * the plugins initialise, i.e. until this returns. */
 int pvn_plugin_set_create_env(struct pvn_vm *vm, const struct pvn_plugin_env *env,
-			      const struct pvn_config *cfg, struct pvn_plugin_set **out,
-			      char *err, size_t errlen);
+			      const struct pvn_config *cfg, struct pvn_plugin_staged *staged,
+			      struct pvn_plugin_set **out, char *err, size_t errlen);
 /* fini in reverse load order, release everything (channels are rescinded),
  * dlclose. The VM must be stopped (or never started); the VMBus must still
  * exist. */

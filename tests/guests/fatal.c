@@ -1,22 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A fatal VP error: an instruction the hypervisor cannot emulate at CPL0
- * (cmpxchg16b, on hosts that emulate guest CPL0 code; on hosts that run it
- * natively it succeeds and the guest powers off with 0 instead). The runtime
- * must stop every VP and report the RIP and the instruction bytes.
+ * A fatal VP error that every KVM reports the same way: at CPL0 the guest
+ * jumps into the MMIO hole (0xd0000000, no RAM and no device there). The CPU
+ * cannot fetch an instruction from MMIO, so the hypervisor's emulator gives
+ * up and exits with an internal error; the runtime must stop every VP and
+ * report the RIP. (A triple fault would not do: it is a guest reset, 124.)
  */
 #include "lib/guest.h"
 
-static uint64_t cas16(uint64_t arg)
+#define FATAL_RIP 0xd0000000ULL
+
+static uint64_t jump_to_mmio(uint64_t arg)
 {
-	static volatile uint64_t pair[2] __attribute__((aligned(16)));
-	uint64_t lo = 0, hi = 0;
-	(void)arg;
-	__asm__ volatile("lock cmpxchg16b %2"
-			 : "+a"(lo), "+d"(hi), "+m"(pair[0])
-			 : "b"(1ULL), "c"(2ULL)
-			 : "memory");
-	return lo;
+	uint64_t (*fn)(uint64_t) = (uint64_t (*)(uint64_t))FATAL_RIP;
+	return fn(arg);
 }
 
 static volatile unsigned spin;
@@ -25,7 +22,7 @@ void guest_main(unsigned vp, unsigned nr_vps)
 {
 	(void)nr_vps;
 	if (vp == 0)
-		guest_cpl0_call(cas16, 0);
+		guest_cpl0_call(jump_to_mmio, 0);
 	else
 		for (;;) /* the other VPs keep running until the runtime stops them */
 			spin++;

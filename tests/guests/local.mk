@@ -32,7 +32,7 @@ tests_guests_pio_CPPFLAGS = $(GT_HOST_CPPFLAGS)
 tests_guests_pio_CFLAGS = $(GT_HOST_CFLAGS)
 tests_guests_pio_LDADD = $(GT_HOST_LIBS)
 GUEST_TEST_IMAGES = tests/guests/pio.elf
-PVN_TESTS += tests/guests/pio
+PVN_TESTS += kvm:tests/guests/pio
 
 check_PROGRAMS += tests/guests/mmio
 tests_guests_mmio_SOURCES = tests/guests/mmio.c $(GT_HOST_COMMON)
@@ -40,7 +40,7 @@ tests_guests_mmio_CPPFLAGS = $(GT_HOST_CPPFLAGS)
 tests_guests_mmio_CFLAGS = $(GT_HOST_CFLAGS)
 tests_guests_mmio_LDADD = $(GT_HOST_LIBS)
 GUEST_TEST_IMAGES += tests/guests/mmio.elf
-PVN_TESTS += tests/guests/mmio
+PVN_TESTS += kvm:tests/guests/mmio
 
 check_PROGRAMS += tests/guests/unclaimed
 tests_guests_unclaimed_SOURCES = tests/guests/unclaimed.c $(GT_HOST_COMMON)
@@ -48,7 +48,7 @@ tests_guests_unclaimed_CPPFLAGS = $(GT_HOST_CPPFLAGS)
 tests_guests_unclaimed_CFLAGS = $(GT_HOST_CFLAGS)
 tests_guests_unclaimed_LDADD = $(GT_HOST_LIBS)
 GUEST_TEST_IMAGES += tests/guests/unclaimed.elf
-PVN_TESTS += tests/guests/unclaimed
+PVN_TESTS += kvm:tests/guests/unclaimed
 
 check_PROGRAMS += tests/guests/vtl2
 tests_guests_vtl2_SOURCES = tests/guests/vtl2.c $(GT_HOST_COMMON)
@@ -56,7 +56,7 @@ tests_guests_vtl2_CPPFLAGS = $(GT_HOST_CPPFLAGS)
 tests_guests_vtl2_CFLAGS = $(GT_HOST_CFLAGS)
 tests_guests_vtl2_LDADD = $(GT_HOST_LIBS)
 GUEST_TEST_IMAGES += tests/guests/vtl2.elf
-PVN_TESTS += tests/guests/vtl2
+PVN_TESTS += kvm:tests/guests/vtl2
 
 check_PROGRAMS += tests/guests/smp
 tests_guests_smp_SOURCES = tests/guests/smp.c $(GT_HOST_COMMON)
@@ -64,7 +64,7 @@ tests_guests_smp_CPPFLAGS = $(GT_HOST_CPPFLAGS)
 tests_guests_smp_CFLAGS = $(GT_HOST_CFLAGS)
 tests_guests_smp_LDADD = $(GT_HOST_LIBS)
 GUEST_TEST_IMAGES += tests/guests/smp.elf
-PVN_TESTS += tests/guests/smp
+PVN_TESTS += kvm:tests/guests/smp
 
 check_PROGRAMS += tests/guests/irq
 tests_guests_irq_SOURCES = tests/guests/irq.c $(GT_HOST_COMMON)
@@ -72,10 +72,10 @@ tests_guests_irq_CPPFLAGS = $(GT_HOST_CPPFLAGS)
 tests_guests_irq_CFLAGS = $(GT_HOST_CFLAGS)
 tests_guests_irq_LDADD = $(GT_HOST_LIBS)
 GUEST_TEST_IMAGES += tests/guests/irq.elf
-PVN_TESTS += tests/guests/irq
+PVN_TESTS += kvm:tests/guests/irq
 
 GUEST_TEST_IMAGES += tests/guests/exitcode.elf tests/guests/reset.elf tests/guests/fatal.elf
-PVN_TESTS += tests/guests/cli.sh
+PVN_TESTS += kvm:tests/guests/cli.sh
 EXTRA_DIST += tests/guests/cli.sh
 
 check_PROGRAMS += tests/guests/hv
@@ -84,7 +84,7 @@ tests_guests_hv_CPPFLAGS = $(GT_HOST_CPPFLAGS)
 tests_guests_hv_CFLAGS = $(GT_HOST_CFLAGS)
 tests_guests_hv_LDADD = $(GT_HOST_LIBS)
 GUEST_TEST_IMAGES += tests/guests/hv.elf
-PVN_TESTS += tests/guests/hv
+PVN_TESTS += kvm:tests/guests/hv
 
 check_PROGRAMS += tests/guests/fallback
 tests_guests_fallback_SOURCES = tests/guests/fallback.c $(GT_HOST_COMMON)
@@ -92,7 +92,7 @@ tests_guests_fallback_CPPFLAGS = $(GT_HOST_CPPFLAGS)
 tests_guests_fallback_CFLAGS = $(GT_HOST_CFLAGS)
 tests_guests_fallback_LDADD = $(GT_HOST_LIBS)
 GUEST_TEST_IMAGES += tests/guests/fallback.elf
-PVN_TESTS += tests/guests/fallback
+PVN_TESTS += kvm:tests/guests/fallback
 
 # acpi: the guest finds and walks the tables pvn_acpi_install put in the BIOS area.
 check_PROGRAMS += tests/guests/acpi
@@ -101,7 +101,7 @@ tests_guests_acpi_CPPFLAGS = $(GT_HOST_CPPFLAGS)
 tests_guests_acpi_CFLAGS = $(GT_HOST_CFLAGS)
 tests_guests_acpi_LDADD = $(GT_HOST_LIBS)
 GUEST_TEST_IMAGES += tests/guests/acpi.elf
-PVN_TESTS += tests/guests/acpi
+PVN_TESTS += kvm:tests/guests/acpi
 
 # ---- VMBus guest tests: the guest side links the VMBus client library ----
 VMBUS_GUEST_LIB = $(srcdir)/tests/guests/lib/vmbus_client.c
@@ -117,7 +117,7 @@ tests_guests_vmbus_echo_CPPFLAGS = $(GT_HOST_CPPFLAGS)
 tests_guests_vmbus_echo_CFLAGS = $(GT_HOST_CFLAGS)
 tests_guests_vmbus_echo_LDADD = $(GT_VMBUS_LIBS)
 GUEST_TEST_IMAGES += tests/guests/vmbus_echo.elf
-PVN_TESTS += tests/guests/vmbus_echo
+PVN_TESTS += kvm:tests/guests/vmbus_echo
 
 check_PROGRAMS += tests/guests/vmbus_connect
 tests_guests_vmbus_connect_SOURCES = tests/guests/vmbus_connect.c $(GT_HOST_COMMON)
@@ -125,7 +125,7 @@ tests_guests_vmbus_connect_CPPFLAGS = $(GT_HOST_CPPFLAGS)
 tests_guests_vmbus_connect_CFLAGS = $(GT_HOST_CFLAGS)
 tests_guests_vmbus_connect_LDADD = $(GT_VMBUS_LIBS)
 GUEST_TEST_IMAGES += tests/guests/vmbus_connect.elf
-PVN_TESTS += tests/guests/vmbus_connect
+PVN_TESTS += kvm:tests/guests/vmbus_connect
 
 check_PROGRAMS += tests/guests/vmbus_evil
 tests_guests_vmbus_evil_SOURCES = tests/guests/vmbus_evil.c $(GT_HOST_COMMON)
@@ -133,7 +133,7 @@ tests_guests_vmbus_evil_CPPFLAGS = $(GT_HOST_CPPFLAGS)
 tests_guests_vmbus_evil_CFLAGS = $(GT_HOST_CFLAGS)
 tests_guests_vmbus_evil_LDADD = $(GT_VMBUS_LIBS)
 GUEST_TEST_IMAGES += tests/guests/vmbus_evil.elf
-PVN_TESTS += tests/guests/vmbus_evil
+PVN_TESTS += kvm:tests/guests/vmbus_evil
 EXTRA_DIST += tests/guests/lib/vmbus_client.c tests/guests/lib/vmbus_client.h
 
 check_DATA += $(GUEST_TEST_IMAGES)
@@ -146,7 +146,7 @@ tests_guests_plugin_CFLAGS = $(GT_HOST_CFLAGS)
 tests_guests_plugin_LDADD = $(GT_HOST_LIBS)
 GUEST_TEST_IMAGES += tests/guests/plugin.elf
 check_DATA += tests/guests/plugin.elf tests/plugins/tp-ok.so
-PVN_TESTS += tests/guests/plugin
+PVN_TESTS += kvm:tests/guests/plugin
 
 # vtpm: a CRB driver in the guest against the vTPM device; the same guest
 # with each engine, picked by the executable's name (see tests/guests/vtpm.c).
@@ -168,7 +168,7 @@ tests_guests_vtpm_tcti_CFLAGS = $(VTPM_GT_CFLAGS)
 tests_guests_vtpm_tcti_LDADD = $(VTPM_GT_LIBS)
 GUEST_TEST_IMAGES += tests/guests/vtpm.elf
 check_DATA += tests/guests/vtpm.elf
-PVN_TESTS += tests/guests/vtpm tests/guests/vtpm_swtpm tests/guests/vtpm_tcti
+PVN_TESTS += kvm:tests/guests/vtpm kvm:tests/guests/vtpm_swtpm kvm:tests/guests/vtpm_tcti
 endif
 
 # igvm_boot: the test guest made into an IGVM image by `igvmtool build
@@ -182,7 +182,7 @@ tests_guests_igvm_boot_LDADD = $(GT_HOST_LIBS)
 EXTRA_tests_guests_igvm_boot_DEPENDENCIES = igvmtool paravane tests/guests/igvm_boot.elf
 GUEST_TEST_IMAGES += tests/guests/igvm_boot.elf
 check_DATA += tests/guests/igvm_boot.elf
-PVN_TESTS += tests/guests/igvm_boot tests/guests/igvm_boot.sh
+PVN_TESTS += kvm:tests/guests/igvm_boot kvm:tests/guests/igvm_boot.sh
 EXTRA_DIST += tests/guests/igvm_boot.sh
 
 # Plugin ABI 1.2: a signed plugin's VMBus echo channel (tests/plugins/tp-vmbus.so)
@@ -193,7 +193,7 @@ tests_guests_vmbus_plugin_CPPFLAGS = $(GT_HOST_CPPFLAGS)
 tests_guests_vmbus_plugin_CFLAGS = $(GT_HOST_CFLAGS)
 tests_guests_vmbus_plugin_LDADD = $(GT_VMBUS_LIBS)
 check_DATA += tests/guests/vmbus_plugin.elf tests/plugins/tp-vmbus.so
-PVN_TESTS += tests/guests/vmbus_plugin
+PVN_TESTS += kvm:tests/guests/vmbus_plugin
 
 check_PROGRAMS += tests/guests/plugin_acpi
 tests_guests_plugin_acpi_SOURCES = tests/guests/plugin_acpi.c $(GT_HOST_COMMON)
@@ -201,4 +201,4 @@ tests_guests_plugin_acpi_CPPFLAGS = $(GT_HOST_CPPFLAGS)
 tests_guests_plugin_acpi_CFLAGS = $(GT_HOST_CFLAGS)
 tests_guests_plugin_acpi_LDADD = $(GT_HOST_LIBS)
 check_DATA += tests/guests/plugin_acpi.elf tests/plugins/tp-acpi.so
-PVN_TESTS += tests/guests/plugin_acpi
+PVN_TESTS += kvm:tests/guests/plugin_acpi

@@ -9,7 +9,7 @@ GUEST=$B/tests/guests/plugin.elf
 TP=$B/tests/plugins
 fails=0
 
-need_kvm() {
+need_kvm() { # for the tests that run guests (kvm: in the Makefile)
 	if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
 		echo "SKIP: no usable /dev/kvm"
 		exit 77
@@ -57,17 +57,26 @@ EOF
 }
 
 # expect_refused CASE CFG PATTERN...: paravane run exits 1 before the guest
-# runs, says every PATTERN, and no plugin constructor ran.
+# runs, says every PATTERN, and no plugin constructor ran. Unless the refusal
+# comes from plugin code (ctor_ok set), `paravane check` refuses it too.
 expect_refused() {
 	local name=$1 cfg=$2 rc p
 	shift 2
 	rm -f "$PVN_TEST_MARKER" "$PVN_TEST_FINI_LOG"
-	"$PARAVANE" run "$T/$cfg.cfg" >"$T/out" 2>&1
+	PVN_TESTVM=never "$PARAVANE" run "$T/$cfg.cfg" >"$T/out" 2>&1
 	rc=$?
 	[ $rc -eq 1 ] || fail "$name: exit $rc, expected 1"
 	for p in "$@"; do
 		grep -qF -- "$p" "$T/out" || fail "$name: output lacks '$p'"
 	done
+	if [ -z "${ctor_ok:-}" ]; then
+		"$PARAVANE" check "$T/$cfg.cfg" >"$T/check.out" 2>&1
+		rc=$?
+		[ $rc -eq 1 ] || fail "$name: paravane check exits $rc, expected 1"
+		for p in "$@"; do
+			grep -qF -- "$p" "$T/check.out" || fail "$name: paravane check lacks '$p'"
+		done
+	fi
 	# Claims are made by init, so a clash is found after the constructors ran.
 	if [ -z "${ctor_ok:-}" ] && [ -e "$PVN_TEST_MARKER" ]; then
 		fail "$name: a refused plugin's constructor ran ($(tr '\n' ' ' <"$PVN_TEST_MARKER"))"
@@ -89,6 +98,23 @@ expect_runs() {
 		grep -qF -- "$p" "$T/out" || fail "$name: output lacks '$p'"
 	done
 	echo "ok: $name runs"
+}
+
+# expect_checks_ok CASE CFG: `paravane check` and `paravane plugins` accept
+# every plugin of CFG, and neither ran plugin code.
+expect_checks_ok() {
+	local name=$1 cfg=$2 rc
+	rm -f "$PVN_TEST_MARKER"
+	"$PARAVANE" check "$T/$cfg.cfg" >"$T/out" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] || { fail "$name: paravane check exits $rc"; sed 's/^/    /' "$T/out"; }
+	grep -q "plugin(s) verified" "$T/out" || fail "$name: check did not verify the plugins"
+	"$PARAVANE" plugins "$T/$cfg.cfg" >"$T/out" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] || { fail "$name: paravane plugins exits $rc"; sed 's/^/    /' "$T/out"; }
+	grep -q "verification: ok" "$T/out" || fail "$name: plugins did not say ok"
+	[ -e "$PVN_TEST_MARKER" ] && fail "$name: a check ran plugin code"
+	echo "ok: $name passes check and plugins"
 }
 
 finish() {

@@ -6,7 +6,7 @@ TP_CFLAGS = -std=gnu11 -O2 -g -fPIC -shared -fvisibility=hidden -Wall -Wextra \
 TP_SRC = $(srcdir)/tests/plugins/testplug.c
 TP_DEPS = $(TP_SRC) $(srcdir)/plugin-api/include/paravane/plugin.h \
 	$(srcdir)/plugin-api/include/paravane/manifest.h
-TP_BUILD = @mkdir -p tests/plugins; $(AM_V_CC)$(CC) $(TP_CFLAGS)
+TP_BUILD = $(AM_V_CC)mkdir -p tests/plugins; $(CC) $(TP_CFLAGS)
 
 TEST_PLUGINS = tests/plugins/tp-ok.so tests/plugins/tp-other.so tests/plugins/tp-abi2.so \
 	tests/plugins/tp-abi0.so tests/plugins/tp-trunc.so tests/plugins/tp-nodesc.so \
@@ -52,7 +52,7 @@ tests/plugins/tp-acpi.so: $(TP_DEPS)
 
 check_DATA += $(TEST_PLUGINS)
 CLEANFILES += $(TEST_PLUGINS)
-EXTRA_DIST += tests/plugins/testplug.c tests/plugins/lib.sh tests/plugins/refusals.sh \
+EXTRA_DIST += tests/plugins/testplug.c tests/plugins/lib.sh tests/plugins/refusals.sh tests/plugins/loads.sh \
 	tests/plugins/abi-minor.sh tests/plugins/lifecycle.sh tests/plugins/example.sh \
 	tests/plugins/bench.sh tests/plugins/abi12.sh examples/plugin-hello docs/plugin-guide.md
 
@@ -72,6 +72,7 @@ bench_plugin_load_LDADD = $(PVN_CORE_LIBS)
 # The scripts need paravane, paravane-sign, the test plugins and the plugin
 # guest image (tests/guests/local.mk builds it).
 check_DATA += paravane paravane-sign bench/plugin_load
-PVN_TESTS += tests/plugins/formats tests/plugins/refusals.sh tests/plugins/abi-minor.sh \
-	tests/plugins/lifecycle.sh tests/plugins/example.sh tests/plugins/bench.sh \
-	tests/plugins/abi12.sh
+# refusals.sh needs no guest; the kvm: ones run guests (tools/run-tests).
+PVN_TESTS += tests/plugins/formats tests/plugins/refusals.sh kvm:tests/plugins/loads.sh \
+	kvm:tests/plugins/abi-minor.sh kvm:tests/plugins/lifecycle.sh kvm:tests/plugins/example.sh \
+	kvm:tests/plugins/bench.sh kvm:tests/plugins/abi12.sh
