@@ -36,7 +36,9 @@ _Static_assert(PVN_PLUGIN_VMBUS_PKT_DATA_USING_GPA_DIRECT == VMBUS_PKT_DATA_USIN
 	       "gpa direct");
 _Static_assert(PVN_PLUGIN_VMBUS_PKT_COMP == VMBUS_PKT_COMP, "comp");
 /* Appending to the table means a new PVN_HOST_OPS_SIZE_1_x (and a minor). */
-_Static_assert(sizeof(struct pvn_host_ops) == PVN_HOST_OPS_SIZE_1_2, "host-ops size macros");
+_Static_assert(sizeof(struct pvn_host_ops) == PVN_HOST_OPS_SIZE_1_3, "host-ops size macros");
+/* The public transfer-page header is the one on the wire. */
+_Static_assert(sizeof(struct pvn_plugin_vmbus_xfer_header) == 8, "xfer header");
 
 static void host_error(struct pvn_host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void host_error(struct pvn_host *h, const char *fmt, ...)
@@ -591,6 +593,23 @@ static int op_vmbus_send(struct pvn_host *h, struct pvn_host_channel *c, uint16_
 	return pvn_vmbus_send(c->ch, type, flags, trans_id, data, len);
 }
 
+/* 1.3: a header between the descriptor and the data (the ring checks that
+ * hdr_len is a multiple of 8 too; refusing it here gives the plugin a clear
+ * -EINVAL and a log line instead). */
+static int op_vmbus_send_ext(struct pvn_host *h, struct pvn_host_channel *c, uint16_t type,
+			     uint16_t flags, uint64_t trans_id, const void *hdr, size_t hdr_len,
+			     const void *data, size_t len)
+{
+	if (!own_channel(h, c) || (!data && len) || (!hdr && hdr_len))
+		return -EINVAL;
+	if (hdr_len % 8) {
+		host_error(h, "vmbus_send_ext: a header of %zu bytes: must be a multiple of 8",
+			   hdr_len);
+		return -EINVAL;
+	}
+	return pvn_vmbus_send_ext(c->ch, type, flags, trans_id, hdr, hdr_len, data, len);
+}
+
 static int op_vmbus_recv(struct pvn_host *h, struct pvn_host_channel *c,
 			 struct pvn_plugin_vmbus_pkt *info, void *buf, size_t cap)
 {
@@ -773,6 +792,20 @@ static int op_acpi_add_device(struct pvn_host *h, const void *aml, size_t len)
 	return r;
 }
 
+/* ---- the VM (1.3) ---- */
+
+#define VM_INFO_SIZE_1_3 (offsetof(struct pvn_plugin_vm_info, memory_bytes) + sizeof(uint64_t))
+
+static int op_vm_info(struct pvn_host *h, struct pvn_plugin_vm_info *info)
+{
+	if (!info || info->size < VM_INFO_SIZE_1_3)
+		return -EINVAL;
+	info->nr_vps = h->cfg->vps;
+	info->name = h->cfg->name ? h->cfg->name : "";
+	info->memory_bytes = h->cfg->memory_bytes;
+	return 0;
+}
+
 /* GPADLs first (a guest teardown may wait for them), then the channels:
  * cut off from the plugin, then rescinded. The structs are freed: the VM
  * is stopped, so no callback is under way, and the runtime's channel
@@ -884,11 +917,17 @@ void pvn_host_ops_fill(struct pvn_host_ops *ops, int minor)
 	ops->vmbus_gpadl_unmap = op_vmbus_gpadl_unmap;
 	ops->acpi_add_table = op_acpi_add_table;
 	ops->acpi_add_device = op_acpi_add_device;
-	if (minor == 0 || minor == 1) {
-		/* Test-only: look like a 1.0 or 1.1 runtime. The pointers past the
-		 * size are cleared too, so a plugin that ignores size crashes
+	ops->vmbus_send_ext = op_vmbus_send_ext;
+	ops->vm_info = op_vm_info;
+	if (minor >= 0 && minor < PVN_PLUGIN_ABI_MINOR) {
+		/* Test-only: look like a 1.0, 1.1 or 1.2 runtime. The pointers past
+		 * the size are cleared too, so a plugin that ignores size crashes
 		 * loudly instead of working by accident. */
-		size_t keep = minor == 0 ? PVN_HOST_OPS_SIZE_1_0 : PVN_HOST_OPS_SIZE_1_1;
+		static const size_t sizes[] = {PVN_HOST_OPS_SIZE_1_0, PVN_HOST_OPS_SIZE_1_1,
+					       PVN_HOST_OPS_SIZE_1_2};
+		_Static_assert(sizeof(sizes) / sizeof(sizes[0]) == PVN_PLUGIN_ABI_MINOR,
+			       "a size for every older minor");
+		size_t keep = sizes[minor];
 		ops->abi_minor = (uint16_t)minor;
 		ops->size = (uint32_t)keep;
 		memset((char *)ops + keep, 0, sizeof(*ops) - keep);

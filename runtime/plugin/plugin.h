@@ -40,8 +40,8 @@ struct pvn_plugin_verifier {
 	bool has_revocations;
 	struct pvn_revocations rev;
 	char *revocation_file;
-	/* Test-only: present a host-ops table of this minor (-1: current; 0 and
-	 * 1 trim it to 1.0 / 1.1). Set from PARAVANE_TEST_HOST_OPS_MINOR by
+	/* Test-only: present a host-ops table of this minor (-1: current; 0, 1
+	 * and 2 trim it to 1.0 / 1.1 / 1.2). Set from PARAVANE_TEST_HOST_OPS_MINOR by
 	 * pvn_plugin_set_create. */
 	int host_ops_minor;
 };

@@ -9,8 +9,9 @@
  * gets -EAGAIN and resumes from its writable callback), has the plugin read
  * and rewrite a GPADL
  * through vmbus_gpadl_map/read/write (answered with a completion packet),
- * gets -ENOENT for a GPADL it never created, closes, reopens, closes and
- * unloads.
+ * gets -ENOENT for a GPADL it never created, gets a transfer-page packet the
+ * plugin sent with the ABI 1.3 vmbus_send_ext (header between descriptor and
+ * data), closes, reopens, closes and unloads.
  */
 #define ECHO_ROUNDS 1000
 
@@ -131,6 +132,27 @@ void guest_main(unsigned vp, unsigned nr_vps)
 	GUEST_ASSERT_EQ(reply[3], 2); /* ENOENT: gone */
 	guest_value("gpadl_sum", sum);
 
+	/* ABI 1.3: a transfer-page packet, header { pageset 0x1234, 2 ranges }
+	 * between the descriptor and the data. */
+	{
+		static const uint8_t want_hdr[24] = {0x34, 0x12, 0, 0, 2, 0, 0, 0, 16, 0, 0, 0,
+						     32, 0, 0, 0, 48, 0, 0, 0, 64, 0, 0, 0};
+		struct vmbc_desc d;
+		int n;
+
+		memcpy(tx, "XFER", 4);
+		fill(tx + 4, 20, 555);
+		GUEST_ASSERT_EQ(vmbc_send(&ch, 6, 1, 4321, tx, 24), 0);
+		n = vmbc_recv_raw(&ch, &d, rx, sizeof(rx));
+		GUEST_ASSERT_EQ(d.type, 7);
+		GUEST_ASSERT_EQ(d.trans_id, 4321);
+		GUEST_ASSERT_EQ(d.offset8, 5); /* (16 + 24) / 8 */
+		GUEST_ASSERT_EQ(n, 48);        /* 24 of header, 20 of data, padding */
+		GUEST_ASSERT(!memcmp(rx, want_hdr, sizeof(want_hdr)));
+		GUEST_ASSERT(!memcmp(rx + 24, tx + 4, 20));
+		guest_value("xfer_pages_packet", 1);
+	}
+
 	vmbc_close(&c, &ch);
 	GUEST_ASSERT_EQ(vmbc_open(&c, &ch, o, ring, OUT_PAGES + IN_PAGES, OUT_PAGES), 0);
 	for (uint64_t i = 0; i < 50; i++)
@@ -179,6 +201,7 @@ int main(void)
 		GT_CHECK(gt_value(&t, "offers", &found) == 1 && found);
 		GT_CHECK(gt_value(&t, "echo_round_trips", &found) == ECHO_ROUNDS + 1 && found);
 		GT_CHECK(gt_value(&t, "gpadl_sum", &found) > 0 && found);
+		GT_CHECK(gt_value(&t, "xfer_pages_packet", &found) == 1 && found);
 		pvn_vmbus_get_stats(t.inst->vmbus, &st);
 		fprintf(stderr, "vmbus: %lu messages (%lu refused), %lu packets in, %lu out, "
 				"%lu resets, %lu GPADLs\n",

@@ -12,7 +12,7 @@ TEST_PLUGINS = tests/plugins/tp-ok.so tests/plugins/tp-other.so tests/plugins/tp
 	tests/plugins/tp-abi0.so tests/plugins/tp-trunc.so tests/plugins/tp-nodesc.so \
 	tests/plugins/tp-mismatch.so tests/plugins/tp-minor0.so tests/plugins/tp-minor2.so \
 	tests/plugins/tp-needs11.so tests/plugins/tp-requires.so tests/plugins/tp-failinit.so \
-	tests/plugins/tp-big.so tests/plugins/tp-minor3.so tests/plugins/tp-vmbus.so \
+	tests/plugins/tp-big.so tests/plugins/tp-minor4.so tests/plugins/tp-vmbus.so \
 	tests/plugins/tp-acpi.so
 
 tests/plugins/tp-ok.so: $(TP_DEPS)
@@ -41,8 +41,9 @@ tests/plugins/tp-failinit.so: $(TP_DEPS)
 	$(TP_BUILD) -DTP_NAME='"failer"' -DTP_FAIL_INIT -o $@ $(TP_SRC)
 tests/plugins/tp-big.so: $(TP_DEPS)
 	$(TP_BUILD) -DTP_NAME='"bigplug"' -DTP_PAD_BYTES=1048576 -o $@ $(TP_SRC)
-tests/plugins/tp-minor3.so: $(TP_DEPS)
-	$(TP_BUILD) -DTP_ABI_MINOR=3 -o $@ $(TP_SRC)
+# A plugin from the future: ABI 1.4, one minor newer than this runtime.
+tests/plugins/tp-minor4.so: $(TP_DEPS)
+	$(TP_BUILD) -DTP_ABI_MINOR=4 -o $@ $(TP_SRC)
 # ABI 1.2: a VMBus echo channel (tests/guests/vmbus_plugin.c) and ACPI
 # contributions (tests/guests/plugin_acpi.c).
 tests/plugins/tp-vmbus.so: $(TP_DEPS)

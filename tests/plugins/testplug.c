@@ -22,7 +22,11 @@
  * whose payload starts with "GPAD" + u32 GPADL id + u32 length: the plugin
  * maps that GPADL, sums `length` bytes from offset 0, inverts them in place,
  * unmaps it and answers with a completion packet (pvn_plugin_vmbus_complete)
- * carrying { u32 sum, u32 nr_pages, u32 byte_count, u32 0 }.
+ * carrying { u32 sum, u32 nr_pages, u32 byte_count, u32 0 }; and one whose
+ * payload starts with "XFER": the rest comes back as the data of a
+ * transfer-page packet (ABI 1.3 vmbus_send_ext, type 7) with the header
+ * { pageset 0x1234, 2 ranges: {16, 32}, {48, 64} } between descriptor and
+ * data, or, on a runtime before 1.3, as an in-band "NOSYS" packet.
  *
  * TP_ACPI: table "PVNT" (40 bytes, payload "PVN!") and Device (PVND) with
  * _HID "PVN0001" in \_SB. Port 0x720: a read tries to add another table
@@ -148,6 +152,7 @@ struct tp_echo {
 	struct pvn_host_channel *ch;
 	pthread_mutex_t lock;
 	bool holding; /* pkt/buf hold a packet the ring had no room for */
+	bool xfer;    /* ... and it is an "XFER" request */
 	bool reset;   /* atomic: the channel closed or reopened, drop what is held */
 	struct pvn_plugin_vmbus_pkt pkt;
 	uint8_t buf[65536 + 64];
@@ -196,6 +201,30 @@ static void tp_gpadl_op(struct tp_echo *e)
 		pvn_plugin_log(e->ops, e->host, PVN_PLUGIN_LOG_ERROR, "completion: %d", r);
 }
 
+/* "XFER": answer with a transfer-page packet through vmbus_send_ext (1.3). */
+static int tp_xfer_op(struct tp_echo *e)
+{
+	struct {
+		struct pvn_plugin_vmbus_xfer_header h;
+		struct pvn_plugin_vmbus_xfer_range r[2];
+	} x = {{0x1234, 0, 0, 2}, {{16, 32}, {48, 64}}};
+	const uint8_t *data = e->buf + e->pkt.data_offset + 4;
+	int r;
+
+	r = PVN_HOST_CALL(e->ops, vmbus_send_ext, e->host, e->ch,
+			  PVN_PLUGIN_VMBUS_PKT_DATA_USING_XFER_PAGES, 0, e->pkt.trans_id, &x,
+			  sizeof(x), data, e->pkt.data_len - 4);
+	if (r == -ENOSYS)
+		r = e->ops->vmbus_send(e->host, e->ch, PVN_PLUGIN_VMBUS_PKT_DATA_INBAND, 0,
+				       e->pkt.trans_id, "NOSYS", 5);
+	/* A header that is not a multiple of 8 bytes is refused. */
+	if (!r && PVN_HOST_HAS(e->ops, vmbus_send_ext) &&
+	    e->ops->vmbus_send_ext(e->host, e->ch, PVN_PLUGIN_VMBUS_PKT_DATA_USING_XFER_PAGES,
+				   0, 1, &x, 12, data, 4) != -EINVAL)
+		r = -EPROTO;
+	return r;
+}
+
 /* Read and answer until the guest's ring is empty or ours is full (the
  * writable callback resumes). */
 static void tp_echo_pump(void *opaque, struct pvn_host_channel *ch)
@@ -204,7 +233,7 @@ static void tp_echo_pump(void *opaque, struct pvn_host_channel *ch)
 
 	pthread_mutex_lock(&e->lock);
 	if (__atomic_exchange_n(&e->reset, false, __ATOMIC_ACQ_REL))
-		e->holding = false;
+		e->holding = e->xfer = false;
 	for (;;) {
 		int r;
 
@@ -218,13 +247,30 @@ static void tp_echo_pump(void *opaque, struct pvn_host_channel *ch)
 				tp_gpadl_op(e);
 				continue;
 			}
+			if (e->pkt.data_len >= 4 &&
+			    !memcmp(e->buf + e->pkt.data_offset, "XFER", 4)) {
+				r = tp_xfer_op(e);
+				if (r == -EAGAIN) {
+					e->holding = true; /* resend from writable */
+					e->xfer = true;
+					break;
+				}
+				if (r)
+					pvn_plugin_log(e->ops, e->host, PVN_PLUGIN_LOG_ERROR,
+						       "xfer: %d", r);
+				continue;
+			}
 			e->holding = true;
 		}
-		r = e->ops->vmbus_send(e->host, e->ch, e->pkt.type, 0, e->pkt.trans_id,
-				       e->buf + e->pkt.data_offset, e->pkt.data_len);
+		if (e->xfer)
+			r = tp_xfer_op(e);
+		else
+			r = e->ops->vmbus_send(e->host, e->ch, e->pkt.type, 0, e->pkt.trans_id,
+					       e->buf + e->pkt.data_offset, e->pkt.data_len);
 		if (r == -EAGAIN)
 			break;
 		e->holding = false;
+		e->xfer = false;
 		if (!r)
 			e->count++;
 	}
@@ -442,6 +488,19 @@ __attribute__((unused)) static int tp_init(const struct pvn_host_ops *ops, struc
 	if (verbose)
 		pvn_plugin_log(ops, host, PVN_PLUGIN_LOG_INFO, "port 0x%x, ABI %d.%d on runtime %u.%u",
 			       t->port, TP_ABI_MAJOR, TP_ABI_MINOR, ops->abi_major, ops->abi_minor);
+	/* 1.3: the VM's name, when the runtime can say it. */
+	if (verbose && PVN_HOST_HAS(ops, vm_info)) {
+		struct pvn_plugin_vm_info vi = {.size = sizeof(vi)};
+		struct pvn_plugin_vm_info tiny = {.size = 4};
+		r = ops->vm_info(host, &vi);
+		if (r || ops->vm_info(host, &tiny) != -EINVAL)
+			return r ? r : -EPROTO;
+		pvn_plugin_log(ops, host, PVN_PLUGIN_LOG_INFO, "VM '%s': %u VP(s), %llu MiB", vi.name,
+			       vi.nr_vps, (unsigned long long)(vi.memory_bytes >> 20));
+	} else if (verbose) {
+		pvn_plugin_log(ops, host, PVN_PLUGIN_LOG_INFO, "no vm_info on runtime %u.%u",
+			       ops->abi_major, ops->abi_minor);
+	}
 	return 0;
 }
 

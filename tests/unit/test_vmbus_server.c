@@ -197,6 +197,30 @@ static void test_session(void **s)
 	assert_int_equal(d->trans_id, 42);
 	assert_memory_equal(d + 1, "pingpong", 8);
 	assert_int_equal(pvn_vmbus_echo_count(echo), 1);
+	/* A transfer-page packet: a 24-byte header between descriptor and data,
+	 * offset8 past it; a header that is not a multiple of 8 is refused. */
+	{
+		static const uint8_t hdr[24] = {0x34, 0x12, 0, 0, 2, 0, 0, 0, 16, 0, 0, 0,
+						32, 0, 0, 0, 48, 0, 0, 0, 64, 0, 0, 0};
+		struct pvn_vmbus_channel *ch = pvn_vmbus_echo_channel(echo);
+		uint8_t *p = ram + 0x40000 + 31 * 4096 + 32;
+
+		assert_int_equal(pvn_vmbus_send_ext(ch, VMBUS_PKT_DATA_USING_XFER_PAGES, 0, 99,
+						    hdr, sizeof(hdr), "xferdata", 8),
+				 0);
+		d = (void *)p;
+		assert_int_equal(d->type, VMBUS_PKT_DATA_USING_XFER_PAGES);
+		assert_int_equal(d->offset8, 5);
+		assert_int_equal(d->len8, 6);
+		assert_int_equal(d->trans_id, 99);
+		assert_memory_equal(p + 16, hdr, sizeof(hdr));
+		assert_memory_equal(p + 40, "xferdata", 8);
+		assert_int_equal(h2g->write_index, 32 + 48 + 8);
+		assert_int_equal(pvn_vmbus_send_ext(ch, VMBUS_PKT_DATA_USING_XFER_PAGES, 0, 1, hdr,
+						    12, "x", 1),
+				 -EINVAL);
+		assert_int_equal(h2g->write_index, 32 + 48 + 8);
+	}
 	/* Teardown of the open ring GPADL is refused; close, then it works. */
 	td.child_relid = relid;
 	td.gpadl = 7;

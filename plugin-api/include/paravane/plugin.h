@@ -34,8 +34,8 @@
  *  - A plugin calls a host function only when ops->size covers it: use
  *    PVN_HOST_CALL(), which returns -ENOSYS instead of calling through a
  *    missing pointer, or test PVN_HOST_HAS() first.
- * So a plugin built for 1.0 runs on a 1.1 runtime, and a plugin built for 1.2
- * runs on a 1.1 runtime as long as it copes with -ENOSYS from what 1.2 added
+ * So a plugin built for 1.0 runs on a 1.1 runtime, and a plugin built for 1.3
+ * runs on a 1.2 runtime as long as it copes with -ENOSYS from what 1.3 added
  * (its init may fail with that -ENOSYS if it cannot do without).
  * Every declaration below says which minor added it.
  *
@@ -69,7 +69,7 @@
 #include <stdio.h>
 
 #define PVN_PLUGIN_ABI_MAJOR 1
-#define PVN_PLUGIN_ABI_MINOR 2
+#define PVN_PLUGIN_ABI_MINOR 3
 
 #define PVN_PLUGIN_DESCRIPTOR_SYMBOL "pvn_plugin_descriptor"
 #define PVN_PLUGIN_EXPORT __attribute__((visibility("default"), used))
@@ -231,6 +231,34 @@ struct pvn_plugin_gpadl_info {
 	uint32_t byte_offset; /* of the first range in its first page */
 	uint32_t byte_count;  /* sum over the GPADL's ranges */
 };
+
+/* 1.3. What vm_info reports about the VM. */
+struct pvn_plugin_vm_info {
+	uint32_t size;         /* the caller sets sizeof(struct pvn_plugin_vm_info) */
+	uint32_t nr_vps;       /* virtual processors */
+	const char *name;      /* the VM's `name` (never NULL); the runtime's, until fini */
+	uint64_t memory_bytes; /* guest (VTL0) RAM */
+};
+
+/* 1.3. The header of a PVN_PLUGIN_VMBUS_PKT_DATA_USING_XFER_PAGES packet, as
+ * vmbus_send_ext takes it: it follows the 16-byte packet descriptor, and
+ * range_count ranges follow it (offsets into the transfer page set, e.g. a
+ * receive buffer the guest gave the device). */
+struct pvn_plugin_vmbus_xfer_range {
+	uint32_t byte_count;
+	uint32_t byte_offset;
+};
+struct pvn_plugin_vmbus_xfer_header {
+	uint16_t xfer_pageset_id;
+	uint8_t sender_owns_set;
+	uint8_t reserved;
+	uint32_t range_count;
+	/* struct pvn_plugin_vmbus_xfer_range ranges[range_count]; */
+};
+#ifndef __cplusplus
+_Static_assert(sizeof(struct pvn_plugin_vmbus_xfer_range) == 8, "xfer range");
+_Static_assert(sizeof(struct pvn_plugin_vmbus_xfer_header) == 8, "xfer header");
+#endif
 
 /* ---- The descriptor --------------------------------------------------------
  * Exported as PVN_PLUGIN_DESCRIPTOR_SYMBOL; const, initialised data (the
@@ -444,11 +472,36 @@ struct pvn_host_ops {
 	 * (ExtOpPrefix 0x5b, DeviceOp 0x82, PkgLength, NameSeg, body). Anything
 	 * else is refused with -EINVAL. */
 	int (*acpi_add_device)(struct pvn_host *h, const void *aml, size_t len);
+
+	/* ---- added in 1.3 ---- */
+
+	/*
+	 * 1.3. vmbus_send with a header between the packet descriptor and the
+	 * data, for packet types whose descriptor is followed by more than the
+	 * payload: PVN_PLUGIN_VMBUS_PKT_DATA_USING_XFER_PAGES takes a struct
+	 * pvn_plugin_vmbus_xfer_header and its ranges there (a network device
+	 * hands received frames to the guest that way). The packet's data offset
+	 * (offset8) points past `hdr`, where the `len` bytes of data start.
+	 * `hdr_len` must be a multiple of 8 (-EINVAL otherwise; with 0 this is
+	 * vmbus_send). Header and data are copied into the ring; the runtime
+	 * does not interpret the header (its ranges are the plugin's to get
+	 * right: they name memory the guest owns). Errors as for vmbus_send:
+	 * -EAGAIN (the writable callback follows), -ENOTCONN, -EMSGSIZE,
+	 * -EPROTO. Any thread.
+	 */
+	int (*vmbus_send_ext)(struct pvn_host *h, struct pvn_host_channel *ch, uint16_t type,
+			      uint16_t flags, uint64_t trans_id, const void *hdr, size_t hdr_len,
+			      const void *data, size_t len);
+	/* 1.3. Describe the VM (e.g. to derive a stable MAC address from its
+	 * name): fills *info up to info->size, which the caller sets (-EINVAL
+	 * when it is smaller than the 1.3 struct). Any thread. */
+	int (*vm_info)(struct pvn_host *h, struct pvn_plugin_vm_info *info);
 };
 
 #define PVN_HOST_OPS_SIZE_1_0 (offsetof(struct pvn_host_ops, watch_remove) + sizeof(void *))
 #define PVN_HOST_OPS_SIZE_1_1 (offsetof(struct pvn_host_ops, service_lookup) + sizeof(void *))
 #define PVN_HOST_OPS_SIZE_1_2 (offsetof(struct pvn_host_ops, acpi_add_device) + sizeof(void *))
+#define PVN_HOST_OPS_SIZE_1_3 (offsetof(struct pvn_host_ops, vm_info) + sizeof(void *))
 
 /* True when the runtime's table has `fn` (both its size and the pointer). */
 #define PVN_HOST_HAS(ops, fn)                                                                      \

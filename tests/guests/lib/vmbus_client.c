@@ -418,21 +418,29 @@ uint32_t vmbc_out_free(struct vmbc_chan *ch)
 	return ring_free(&ch->out, ch->out.priv, ch->out.ctl->read_index);
 }
 
-int vmbc_send(struct vmbc_chan *ch, uint16_t type, uint16_t flags, uint64_t trans_id,
-	      const void *data, uint32_t len)
+int vmbc_send_ext(struct vmbc_chan *ch, uint16_t type, uint16_t flags, uint64_t trans_id,
+		  const void *hdr, uint32_t hdr_len, const void *data, uint32_t len)
 {
 	struct vmbc_ring *r = &ch->out;
-	uint32_t body = (16 + len + 7) & ~7u, total = body + 8, old = r->priv, pad;
-	struct vmbc_desc d = {type, 2, (uint16_t)(body / 8), flags, trans_id};
+	uint32_t body = (16 + hdr_len + len + 7) & ~7u, total = body + 8, old = r->priv, pad, off;
+	struct vmbc_desc d = {type, (uint16_t)((16 + hdr_len) / 8), (uint16_t)(body / 8), flags,
+			      trans_id};
 	uint64_t trailer = (uint64_t)old << 32, zero = 0;
 
+	GUEST_ASSERT((hdr_len & 7) == 0);
 	if (ring_free(r, old, __atomic_load_n(&r->ctl->read_index, __ATOMIC_ACQUIRE)) <= total)
 		return -VMBC_EAGAIN;
 	ring_io(r, old, &d, 16, true);
-	ring_io(r, (old + 16) % r->size, (void *)data, len, true);
-	pad = body - 16 - len;
+	off = (old + 16) % r->size;
+	if (hdr_len) {
+		ring_io(r, off, (void *)hdr, hdr_len, true);
+		off = (off + hdr_len) % r->size;
+	}
+	ring_io(r, off, (void *)data, len, true);
+	off = (off + len) % r->size;
+	pad = body - 16 - hdr_len - len;
 	if (pad)
-		ring_io(r, (old + 16 + len) % r->size, &zero, pad, true);
+		ring_io(r, off, &zero, pad, true);
 	ring_io(r, (old + body) % r->size, &trailer, 8, true);
 	r->priv = (old + total) % r->size;
 	__atomic_store_n(&r->ctl->write_index, r->priv, __ATOMIC_SEQ_CST);
@@ -445,7 +453,16 @@ int vmbc_send(struct vmbc_chan *ch, uint16_t type, uint16_t flags, uint64_t tran
 	return 0;
 }
 
-int vmbc_recv(struct vmbc_chan *ch, struct vmbc_desc *d, void *buf, uint32_t cap)
+int vmbc_send(struct vmbc_chan *ch, uint16_t type, uint16_t flags, uint64_t trans_id,
+	      const void *data, uint32_t len)
+{
+	return vmbc_send_ext(ch, type, flags, trans_id, NULL, 0, data, len);
+}
+
+/* Copy the packet at our read index out (from `from` bytes after its start)
+ * and consume it; the descriptor goes to *d. Returns len8 * 8. */
+static int recv_from(struct vmbc_chan *ch, struct vmbc_desc *d, uint32_t from, void *buf,
+		     uint32_t cap)
 {
 	struct vmbc_ring *r = &ch->in;
 	uint32_t w = __atomic_load_n(&r->ctl->write_index, __ATOMIC_ACQUIRE), len, off, start;
@@ -456,15 +473,15 @@ int vmbc_recv(struct vmbc_chan *ch, struct vmbc_desc *d, void *buf, uint32_t cap
 	start = r->priv;
 	ring_io(r, start, d, 16, false);
 	len = d->len8 * 8u;
-	off = d->offset8 * 8u;
-	GUEST_ASSERT(off >= 16 && off <= len && len - off <= cap);
+	off = from ? from : d->offset8 * 8u;
+	GUEST_ASSERT(d->offset8 * 8u >= 16 && d->offset8 * 8u <= len && len - off <= cap);
 	ring_io(r, (start + off) % r->size, buf, len - off, false);
 	r->priv = (start + len + 8) % r->size;
 	__atomic_store_n(&r->ctl->read_index, r->priv, __ATOMIC_SEQ_CST);
 	/* The host waits for room (pending_send_sz): signal when this read
 	 * took the free space from "not enough" to "enough". */
 	if (!(r->ctl->feature_bits & 1))
-		return (int)(len - off);
+		return (int)len;
 	pending = __atomic_load_n(&r->ctl->pending_send_sz, __ATOMIC_SEQ_CST);
 	if (pending) {
 		free_now = ring_free(r, __atomic_load_n(&r->ctl->write_index, __ATOMIC_SEQ_CST),
@@ -474,7 +491,21 @@ int vmbc_recv(struct vmbc_chan *ch, struct vmbc_desc *d, void *buf, uint32_t cap
 			GUEST_ASSERT_EQ(vmbc_signal(ch->conn_id), 0);
 		}
 	}
-	return (int)(len - off);
+	return (int)len;
+}
+
+int vmbc_recv(struct vmbc_chan *ch, struct vmbc_desc *d, void *buf, uint32_t cap)
+{
+	int n = recv_from(ch, d, 0, buf, cap);
+
+	return n < 0 ? n : n - d->offset8 * 8;
+}
+
+int vmbc_recv_raw(struct vmbc_chan *ch, struct vmbc_desc *d, void *buf, uint32_t cap)
+{
+	int n = recv_from(ch, d, 16, buf, cap);
+
+	return n < 0 ? n : n - 16;
 }
 
 int vmbc_recv_wait(struct vmbc_chan *ch, struct vmbc_desc *d, void *buf, uint32_t cap)

@@ -151,8 +151,15 @@ void vmbc_close(struct vmbc *c, struct vmbc_chan *ch);
  * ring went from empty to non-empty (unless it masked interrupts). */
 int vmbc_send(struct vmbc_chan *ch, uint16_t type, uint16_t flags, uint64_t trans_id,
 	      const void *data, uint32_t len);
+/* The same with `hdr` (hdr_len bytes, a multiple of 8) between the
+ * descriptor and the data, for non-inband packets (GPA direct ranges, ...). */
+int vmbc_send_ext(struct vmbc_chan *ch, uint16_t type, uint16_t flags, uint64_t trans_id,
+		  const void *hdr, uint32_t hdr_len, const void *data, uint32_t len);
 /* Payload length, or -VMBC_EAGAIN when nothing is there. */
 int vmbc_recv(struct vmbc_chan *ch, struct vmbc_desc *d, void *buf, uint32_t cap);
+/* Everything after the descriptor (a header, then the payload at
+ * d->offset8 * 8 - 16): its length, or -VMBC_EAGAIN. */
+int vmbc_recv_raw(struct vmbc_chan *ch, struct vmbc_desc *d, void *buf, uint32_t cap);
 /* vmbc_recv, polling until a packet comes; a guest assert fails when none
  * arrives within a generous bound. */
 int vmbc_recv_wait(struct vmbc_chan *ch, struct vmbc_desc *d, void *buf, uint32_t cap);
