@@ -2,3 +2,6 @@
 if PLUGIN_VTPM
 include $(srcdir)/plugins/vtpm/local.mk
 endif
+if PLUGIN_VMBUS_NET
+include $(srcdir)/plugins/vmbus-net/local.mk
+endif

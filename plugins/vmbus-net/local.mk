@@ -1,0 +1,41 @@
+# plugins/vmbus-net: the synthetic NIC (NVSP + RNDIS over VMBus) and its
+# backends. libpvnnet.a holds everything but the plugin wrapper, so the unit
+# tests, the fuzzers and the benchmark link the device model directly. Built
+# PIC for the plugin .so.
+noinst_LIBRARIES += plugins/vmbus-net/libpvnnet.a
+NET_CFLAGS = $(AM_CFLAGS) -fPIC
+plugins_vmbus_net_libpvnnet_a_CFLAGS = $(NET_CFLAGS)
+plugins_vmbus_net_libpvnnet_a_SOURCES = \
+	plugins/vmbus-net/nvsp_protocol.h plugins/vmbus-net/rndis_protocol.h \
+	plugins/vmbus-net/netvsp.c plugins/vmbus-net/netvsp.h \
+	plugins/vmbus-net/offload.c plugins/vmbus-net/offload.h \
+	plugins/vmbus-net/backend.c plugins/vmbus-net/backend.h \
+	plugins/vmbus-net/backend_tap.c plugins/vmbus-net/backend_socket.c
+PVN_NET_LIBS = plugins/vmbus-net/libpvnnet.a
+
+# ---- unit tests (no /dev/kvm) ----
+check_PROGRAMS += tests/unit/test_net_offload
+tests_unit_test_net_offload_SOURCES = tests/unit/test_net_offload.c
+tests_unit_test_net_offload_CFLAGS = $(NET_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_net_offload_LDADD = $(PVN_NET_LIBS) $(CMOCKA_LIBS)
+PVN_TESTS += tests/unit/test_net_offload
+
+check_PROGRAMS += tests/unit/test_net_netvsp
+tests_unit_test_net_netvsp_SOURCES = tests/unit/test_net_netvsp.c tests/unit/net_fake.c \
+	tests/unit/net_fake.h
+tests_unit_test_net_netvsp_CFLAGS = $(NET_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_net_netvsp_LDADD = $(PVN_NET_LIBS) $(CMOCKA_LIBS)
+PVN_TESTS += tests/unit/test_net_netvsp
+
+# ---- the plugin: plain -shared -fPIC, no sanitizers, no runtime library ----
+NET_PLUGIN_SRCS = plugins/vmbus-net/plugin.c $(filter %.c,$(plugins_vmbus_net_libpvnnet_a_SOURCES))
+EXTRA_DIST += plugins/vmbus-net/plugin.c
+noinst_DATA += plugins/vmbus-net/vmbus-net.so
+CLEANFILES += plugins/vmbus-net/vmbus-net.so
+plugins/vmbus-net/vmbus-net.so: $(addprefix $(srcdir)/,$(NET_PLUGIN_SRCS)) \
+		$(addprefix $(srcdir)/,$(filter %.h,$(plugins_vmbus_net_libpvnnet_a_SOURCES))) \
+		$(srcdir)/plugin-api/include/paravane/plugin.h
+	@$(MKDIR_P) plugins/vmbus-net
+	$(AM_V_CC)$(CC) -std=gnu11 -O2 -g -fPIC -shared -fvisibility=hidden -D_GNU_SOURCE \
+		$(WARN_CFLAGS) -I$(srcdir) -I$(srcdir)/plugin-api/include -o $@ \
+		$(addprefix $(srcdir)/,$(NET_PLUGIN_SRCS)) -lpthread -Wl,--no-undefined
