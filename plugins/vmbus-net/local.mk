@@ -39,3 +39,25 @@ plugins/vmbus-net/vmbus-net.so: $(addprefix $(srcdir)/,$(NET_PLUGIN_SRCS)) \
 	$(AM_V_CC)$(CC) -std=gnu11 -O2 -g -fPIC -shared -fvisibility=hidden -D_GNU_SOURCE \
 		$(WARN_CFLAGS) -I$(srcdir) -I$(srcdir)/plugin-api/include -o $@ \
 		$(addprefix $(srcdir)/,$(NET_PLUGIN_SRCS)) -lpthread -Wl,--no-undefined
+
+# ---- guest tests: a tiny guest speaks NVSP/RNDIS (tests/guests/lib/
+# netvsc_client.c) to the signed plugin, whose backend is one end of a
+# socketpair the host half of the test plays the network on ----
+NETVSC_GUEST_LIB = $(srcdir)/tests/guests/lib/netvsc_client.c
+NETVSC_GUEST_DEPS = $(GUEST_DEPS) $(VMBUS_GUEST_LIB) $(NETVSC_GUEST_LIB) \
+	$(srcdir)/tests/guests/lib/vmbus_client.h $(srcdir)/tests/guests/lib/netvsc_client.h \
+	$(srcdir)/plugins/vmbus-net/nvsp_protocol.h $(srcdir)/plugins/vmbus-net/rndis_protocol.h
+tests/guests/vmbus_net.elf: $(srcdir)/tests/guests/vmbus_net.c $(NETVSC_GUEST_DEPS)
+	@mkdir -p tests/guests
+	$(AM_V_CC)$(CC) $(GUEST_CFLAGS) -DPVN_GUEST $(GUEST_LINK) -o $@ $(GUEST_LIB) \
+		$(VMBUS_GUEST_LIB) $(NETVSC_GUEST_LIB) $<
+EXTRA_DIST += tests/guests/lib/netvsc_client.c tests/guests/lib/netvsc_client.h
+
+check_PROGRAMS += tests/guests/vmbus_net
+tests_guests_vmbus_net_SOURCES = tests/guests/vmbus_net.c tests/guests/harness.c \
+	tests/guests/harness.h tests/guests/ucall.h tests/unit/net_frames.h
+tests_guests_vmbus_net_CPPFLAGS = $(AM_CPPFLAGS) -DPVN_HOST
+tests_guests_vmbus_net_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)
+tests_guests_vmbus_net_LDADD = $(PVN_CORE_LIBS)
+check_DATA += tests/guests/vmbus_net.elf plugins/vmbus-net/vmbus-net.so
+PVN_TESTS += kvm:tests/guests/vmbus_net

@@ -197,6 +197,8 @@ int gt_sign_plugin(const char *so, const char *dir, char *out, size_t outlen)
 	if (n < 0)
 		return -1;
 	exe[n] = 0;
+	/* A bare name is a test plugin (tests/plugins/SO); a path is relative
+	 * to the build directory's tests/plugins too (e.g. a real plugin). */
 	snprintf(path, sizeof(path), "%s/../plugins/%s", dirname(exe), so);
 	if (pvn_key_generate(&key))
 		return -1;
@@ -213,7 +215,7 @@ int gt_sign_plugin(const char *so, const char *dir, char *out, size_t outlen)
 	if (!r)
 		r = pvn_key_save(&key, exe, path, why, sizeof(why));
 	pvn_key_free(&key);
-	snprintf(out, outlen, "%s/%s", dir, so);
+	snprintf(out, outlen, "%s/%s", dir, strrchr(so, '/') ? strrchr(so, '/') + 1 : so);
 	f = r ? NULL : fopen(out, "we");
 	if (!f || fwrite(buf, 1, len, f) != len)
 		r = -1;

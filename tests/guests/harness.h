@@ -55,8 +55,10 @@ void gt_fini(struct gt *t);
 uint64_t gt_value(struct gt *t, const char *name, bool *found);
 
 /* Sign the test plugin tests/plugins/SO (next to the test binary's
- * directory) with a fresh key into DIR/SO and trust that key in DIR/trust;
- * the signed path goes to out. 0 or -1 (the reason is printed). */
+ * directory; SO may be a relative path from there, such as
+ * "../../plugins/vmbus-net/vmbus-net.so") with a fresh key into
+ * DIR/basename(SO) and trust that key in DIR/trust; the signed path goes to
+ * out. 0 or -1 (the reason is printed). */
 int gt_sign_plugin(const char *so, const char *dir, char *out, size_t outlen);
 
 /* Test-side checks that print and count failures. */
