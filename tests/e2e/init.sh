@@ -4,7 +4,7 @@
 # reports what the guest's own kernel and drivers say as PVN- lines on the
 # serial console (tests/e2e/lib.sh), for tests/e2e/run-linux to compare with
 # what the host knows, and then powers off or reboots.
-#   pvn.checks=hv,vmbus,tpm,tpmhost   what to look at
+#   pvn.checks=hv,vmbus,tpm,tpmhost,net   what to look at
 #   pvn.action=poweroff|reboot        how to end (default poweroff)
 /bin/busybox mkdir -p /proc /sys /dev /tmp
 /bin/busybox mount -t proc proc /proc
@@ -99,6 +99,86 @@ if has tpmhost; then
 			sleep 0.5
 		done
 	fi
+fi
+
+if has net; then
+	# The vmbus-net plugin's NIC under Debian's own hv_netvsc. The host
+	# (tests/e2e/run-linux) holds the TAP's other end in a network namespace
+	# as 10.77.0.1 and follows the PVN-WAIT-HOST lines. pvn.net_mib=N sets
+	# the size of each TCP transfer (default 64 MiB).
+	gip=10.77.0.2 hip=10.77.0.1 mib=64
+	for w in $(cat /proc/cmdline); do
+		case "$w" in pvn.net_mib=*) mib=${w#pvn.net_mib=} ;; esac
+	done
+	carrier() { # carrier 0|1 SECONDS: wait until eth0's carrier is that
+		for _ in $(seq $(($2 * 10))); do
+			[ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" = "$1" ] && return 0
+			sleep 0.1
+		done
+		return 1
+	}
+	reach() { # reach SECONDS: until the host answers a ping
+		for _ in $(seq "$1"); do ping -c 1 -W 1 $hip >/dev/null 2>&1 && return 0; done
+		return 1
+	}
+	pings() { # pings NAME ARGS...: three pings, their lines for the host
+		name=$1
+		shift
+		ping -c 3 "$@" $hip >/tmp/ping.txt 2>&1
+		r=$?
+		sed "s/^/PVN-PING $name /" /tmp/ping.txt
+		return $r
+	}
+	# hv_netvsc probes the channel asynchronously.
+	for _ in $(seq 200); do [ -e /sys/class/net/eth0 ] && break; sleep 0.1; done
+	drv=$(readlink /sys/class/net/eth0/device/driver 2>/dev/null)
+	check net-eth0 "[ -e /sys/class/net/eth0 ]" "eth0 appeared, driver ${drv##*/}"
+	echo "PVN-FACT net_driver ${drv##*/}"
+	echo "PVN-FACT net_mac $(cat /sys/class/net/eth0/address)"
+	echo "PVN-FACT net_mtu $(cat /sys/class/net/eth0/mtu)"
+	ip addr add $gip/24 dev eth0
+	ip link set eth0 up
+	check net-link "carrier 1 120" "eth0 has carrier (the host's TAP is up)"
+	ip link show eth0 | sed 's/^/PVN-IPLINK /'
+	reach 30
+	pings out
+	check net-ping "[ $? -eq 0 ]" "ping $hip from the guest"
+
+	# host -> guest, then guest -> host: $mib MiB each over TCP (busybox
+	# nc; the listener's stdin must not end, or it closes its half early).
+	sleep 100000 | timeout 300 nc -l -p 5002 >/tmp/in &
+	echo "PVN-WAIT-HOST: net-ready (listening on $gip:5002)"
+	wait $!
+	echo "PVN-FACT net_rx $(sha256sum </tmp/in | cut -d' ' -f1) $(wc -c </tmp/in)"
+	rm -f /tmp/in
+	dd if=/dev/urandom of=/tmp/out bs=1M count="$mib" 2>/dev/null
+	echo "PVN-FACT net_tx $(sha256sum </tmp/out | cut -d' ' -f1) $(wc -c </tmp/out)"
+	sent=no
+	for _ in $(seq 60); do
+		timeout 300 nc $hip 5001 </tmp/out && { sent=yes; break; }
+		sleep 1
+	done
+	check net-tcp-out "[ $sent = yes ]" "$mib MiB sent to $hip:5001"
+	rm -f /tmp/out
+
+	# The host takes its TAP down and up again.
+	echo "PVN-WAIT-HOST: net-link-down"
+	carrier 0 60
+	check net-carrier-loss "[ $? -eq 0 ]" "carrier lost while the host's TAP is down"
+	echo "PVN-WAIT-HOST: net-link-up"
+	carrier 1 60 && reach 30
+	pings again
+	check net-link-again "[ $? -eq 0 ]" "carrier back and ping $hip works again"
+
+	# Jumbo frames: the device allows up to the plugin's mtu (9000).
+	ip link set eth0 mtu 9000
+	check net-mtu-set "[ $? -eq 0 ] && [ \$(cat /sys/class/net/eth0/mtu) = 9000 ]" "ip link set eth0 mtu 9000"
+	carrier 1 60 && reach 30
+	ip link show eth0 | sed 's/^/PVN-IPLINK /'
+	pings jumbo -s 8972
+	check net-jumbo "[ $? -eq 0 ]" "ping -s 8972 (9000-byte IP packets) after the MTU change"
+	echo "PVN-FACT net_mtu_after $(cat /sys/class/net/eth0/mtu)"
+	echo "PVN-WAIT-HOST: net-done"
 fi
 
 read -r up _ </proc/uptime

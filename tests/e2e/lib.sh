@@ -16,6 +16,9 @@
 #                         signs a copy of SO with a throw-away key whose
 #                         public half is the only key in OUTDIR/keys;
 #                         prints the signed copy's path
+#   e2e_sign_plugins OUTDIR SO...
+#                         the same for several plugins with one key (one
+#                         trust store); prints the paths, one a line
 #   e2e_guest_lines LOG PREFIX
 #                         the guest's "PREFIX ..." lines from a serial log
 #                         (carriage returns dropped)
@@ -121,15 +124,22 @@ e2e_initrd() {
 	[ $rc -eq 0 ] || e2e_die "cannot write $out"
 }
 
-e2e_sign_plugin() {
-	local so=$1 dir=$2 sign=${PVN_BUILDDIR:-.}/paravane-sign
+e2e_sign_plugins() {
+	local dir=$1 so sign=${PVN_BUILDDIR:-.}/paravane-sign
+	shift
 	rm -rf "$dir/keys" && mkdir -p "$dir/keys"
 	"$sign" keygen "$dir/keys/e2e" >/dev/null || e2e_die "paravane-sign keygen failed"
-	cp "$so" "$dir/$(basename "$so")"
-	"$sign" sign --key "$dir/keys/e2e.key" "$dir/$(basename "$so")" >/dev/null ||
-		e2e_die "paravane-sign sign failed"
+	for so in "$@"; do
+		cp "$so" "$dir/$(basename "$so")"
+		"$sign" sign --key "$dir/keys/e2e.key" "$dir/$(basename "$so")" >/dev/null ||
+			{ rm -f "$dir/keys/e2e.key"; e2e_die "paravane-sign sign failed"; }
+		echo "$dir/$(basename "$so")"
+	done
 	rm -f "$dir/keys/e2e.key" # only the public key stays in the trust store
-	echo "$dir/$(basename "$so")"
+}
+
+e2e_sign_plugin() {
+	e2e_sign_plugins "$2" "$1"
 }
 
 e2e_guest_lines() {
