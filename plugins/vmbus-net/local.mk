@@ -61,3 +61,19 @@ tests_guests_vmbus_net_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS)
 tests_guests_vmbus_net_LDADD = $(PVN_CORE_LIBS)
 check_DATA += tests/guests/vmbus_net.elf plugins/vmbus-net/vmbus-net.so
 PVN_TESTS += kvm:tests/guests/vmbus_net
+
+# ---- libFuzzer targets: NVSP packets and RNDIS messages ----
+NET_FUZZ_SRCS = tests/unit/net_fake.c $(filter %.c,$(plugins_vmbus_net_libpvnnet_a_SOURCES))
+NET_FUZZ_DEPS = $(addprefix $(srcdir)/,$(NET_FUZZ_SRCS)) $(srcdir)/tests/unit/net_fake.h \
+	$(addprefix $(srcdir)/,$(filter %.h,$(plugins_vmbus_net_libpvnnet_a_SOURCES)))
+EXTRA_DIST += tests/fuzz/fuzz_net_nvsp.c tests/fuzz/fuzz_net_rndis.c tests/fuzz/fuzz_net.sh
+if HAVE_CLANG
+check_DATA += tests/fuzz/fuzz_net_nvsp tests/fuzz/fuzz_net_rndis
+CLEANFILES += tests/fuzz/fuzz_net_nvsp tests/fuzz/fuzz_net_rndis
+PVN_TESTS += tests/fuzz/fuzz_net.sh
+tests/fuzz/fuzz_net_%: $(srcdir)/tests/fuzz/fuzz_net_%.c $(NET_FUZZ_DEPS)
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(CLANG) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-g -O1 -std=gnu11 -D_GNU_SOURCE -I$(srcdir) -o $@ $< \
+		$(addprefix $(srcdir)/,$(NET_FUZZ_SRCS))
+endif
