@@ -77,3 +77,10 @@ tests/fuzz/fuzz_net_%: $(srcdir)/tests/fuzz/fuzz_net_%.c $(NET_FUZZ_DEPS)
 		-g -O1 -std=gnu11 -D_GNU_SOURCE -I$(srcdir) -o $@ $< \
 		$(addprefix $(srcdir)/,$(NET_FUZZ_SRCS))
 endif
+
+# ---- benchmark (host only): the device model's frame rates, JSON lines ----
+noinst_PROGRAMS += bench/net_device
+bench_net_device_SOURCES = bench/net_device.c tests/unit/net_fake.c tests/unit/net_fake.h \
+	tests/unit/net_frames.h
+bench_net_device_CFLAGS = $(NET_CFLAGS) -O2
+bench_net_device_LDADD = $(PVN_NET_LIBS)

@@ -106,10 +106,19 @@ if has net; then
 	# (tests/e2e/run-linux) holds the TAP's other end in a network namespace
 	# as 10.77.0.1 and follows the PVN-WAIT-HOST lines. pvn.net_mib=N sets
 	# the size of each TCP transfer (default 64 MiB).
-	gip=10.77.0.2 hip=10.77.0.1 mib=64
+	gip=10.77.0.2 hip=10.77.0.1 mib=64 nto=300
 	for w in $(cat /proc/cmdline); do
-		case "$w" in pvn.net_mib=*) mib=${w#pvn.net_mib=} ;; esac
+		case "$w" in
+		pvn.net_mib=*) mib=${w#pvn.net_mib=} ;;
+		pvn.net_timeout=*) nto=${w#pvn.net_timeout=} ;;
+		esac
 	done
+	diag() { # the guest's TCP and eth0 counters, for a failure's log
+		grep -E '^(Ip|Tcp|TcpExt):' /proc/net/snmp /proc/net/netstat 2>/dev/null | sed "s/^/PVN-NETDIAG $1 /"
+		for c in rx_packets tx_packets rx_dropped tx_dropped rx_errors tx_errors; do
+			echo "PVN-NETDIAG $1 eth0 $c $(cat /sys/class/net/eth0/statistics/$c)"
+		done
+	}
 	carrier() { # carrier 0|1 SECONDS: wait until eth0's carrier is that
 		for _ in $(seq $(($2 * 10))); do
 			[ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" = "$1" ] && return 0
@@ -146,19 +155,24 @@ if has net; then
 
 	# host -> guest, then guest -> host: $mib MiB each over TCP (busybox
 	# nc; the listener's stdin must not end, or it closes its half early).
-	sleep 100000 | timeout 300 nc -l -p 5002 >/tmp/in &
+	sleep 100000 | timeout $nto nc -l -p 5002 >/tmp/in &
 	echo "PVN-WAIT-HOST: net-ready (listening on $gip:5002)"
 	wait $!
+	diag rx
 	echo "PVN-FACT net_rx $(sha256sum </tmp/in | cut -d' ' -f1) $(wc -c </tmp/in)"
 	rm -f /tmp/in
 	dd if=/dev/urandom of=/tmp/out bs=1M count="$mib" 2>/dev/null
 	echo "PVN-FACT net_tx $(sha256sum </tmp/out | cut -d' ' -f1) $(wc -c </tmp/out)"
 	sent=no
 	for _ in $(seq 60); do
-		timeout 300 nc $hip 5001 </tmp/out && { sent=yes; break; }
+		timeout $nto nc $hip 5001 </tmp/out
+		r=$?
+		[ $r -eq 0 ] && { sent=yes; break; }
+		[ $r -eq 1 ] || break # not a refused connection: no retry
 		sleep 1
 	done
 	check net-tcp-out "[ $sent = yes ]" "$mib MiB sent to $hip:5001"
+	[ $sent = yes ] || diag tx
 	rm -f /tmp/out
 
 	# The host takes its TAP down and up again.

@@ -87,7 +87,7 @@ rm -f "$PVN_TEST_MARKER"
 rc=$?
 [ $rc -eq 1 ] || fail "plugins: exit $rc, expected 1 (one plugin is unsigned)"
 grep -q "signer: key $KEYID_pub (trusted)" "$T/out" || fail "plugins: no signer line"
-grep -q "name testplug, version 0.1.0, ABI 1.2" "$T/out" || fail "plugins: no manifest line"
+grep -q "name testplug, version 0.1.0, ABI 1.3" "$T/out" || fail "plugins: no manifest line"
 grep -q "verification: ok" "$T/out" || fail "plugins: no ok line"
 grep -q "verification: REFUSED: .*not signed" "$T/out" || fail "plugins: no refusal line"
 grep -q "disabled" "$T/out" || fail "plugins: no disabled line"
