@@ -154,10 +154,16 @@ if has net; then
 	check net-ping "[ $? -eq 0 ]" "ping $hip from the guest"
 
 	# host -> guest, then guest -> host: $mib MiB each over TCP (busybox
-	# nc; the listener's stdin must not end, or it closes its half early).
-	sleep 100000 | timeout $nto nc -l -p 5002 >/tmp/in &
+	# nc). The listener's stdin must not end, or it closes its half early:
+	# a FIFO this shell holds open (a pipe from `sleep` would do, but ash's
+	# `wait` waits for the whole pipeline).
+	mkfifo /tmp/hold
+	exec 7<>/tmp/hold
+	timeout $nto nc -l -p 5002 </tmp/hold >/tmp/in &
+	ncpid=$!
 	echo "PVN-WAIT-HOST: net-ready (listening on $gip:5002)"
-	wait $!
+	wait $ncpid
+	exec 7>&-
 	diag rx
 	echo "PVN-FACT net_rx $(sha256sum </tmp/in | cut -d' ' -f1) $(wc -c </tmp/in)"
 	rm -f /tmp/in
