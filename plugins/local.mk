@@ -2,3 +2,6 @@
 if PLUGIN_VTPM
 include $(srcdir)/plugins/vtpm/local.mk
 endif
+if PLUGIN_NVME
+include $(srcdir)/plugins/nvme/local.mk
+endif

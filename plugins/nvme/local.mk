@@ -1,0 +1,26 @@
+# plugins/nvme: the synthetic SCSI controller (VSTOR over VMBus) served from
+# NVMe namespaces (libnvme) and raw files. libpvnnvme.a holds everything but
+# the plugin wrapper, so the unit tests and fuzzers link the code directly.
+noinst_LIBRARIES += plugins/nvme/libpvnnvme.a
+NVME_CFLAGS = $(AM_CFLAGS) -fPIC $(LIBNVME_CFLAGS)
+plugins_nvme_libpvnnvme_a_CFLAGS = $(NVME_CFLAGS)
+plugins_nvme_libpvnnvme_a_SOURCES = \
+	plugins/nvme/vstor_protocol.h plugins/nvme/scsi_protocol.h \
+	plugins/nvme/scsi.c plugins/nvme/scsi.h \
+	plugins/nvme/vstor.c plugins/nvme/vstor.h \
+	plugins/nvme/bdev.c plugins/nvme/bdev.h \
+	plugins/nvme/bdev_file.c plugins/nvme/bdev_nvme.c
+PVN_NVME_LIBS = plugins/nvme/libpvnnvme.a $(LIBNVME_LIBS) -lpthread
+
+# ---- the plugin: plain -shared -fPIC, no sanitizers, no runtime library ----
+NVME_PLUGIN_SRCS = plugins/nvme/plugin.c $(filter %.c,$(plugins_nvme_libpvnnvme_a_SOURCES))
+EXTRA_DIST += plugins/nvme/plugin.c
+noinst_DATA += plugins/nvme/nvme.so
+CLEANFILES += plugins/nvme/nvme.so
+plugins/nvme/nvme.so: $(addprefix $(srcdir)/,$(NVME_PLUGIN_SRCS)) \
+		$(addprefix $(srcdir)/,$(filter %.h,$(plugins_nvme_libpvnnvme_a_SOURCES))) \
+		$(srcdir)/plugin-api/include/paravane/plugin.h
+	@$(MKDIR_P) plugins/nvme
+	$(AM_V_CC)$(CC) -std=gnu11 -O2 -g -fPIC -shared -fvisibility=hidden -D_GNU_SOURCE \
+		$(WARN_CFLAGS) -I$(srcdir) -I$(srcdir)/plugin-api/include $(LIBNVME_CFLAGS) -o $@ \
+		$(addprefix $(srcdir)/,$(NVME_PLUGIN_SRCS)) $(LIBNVME_LIBS) -lpthread -Wl,--no-undefined
