@@ -24,3 +24,16 @@ plugins/nvme/nvme.so: $(addprefix $(srcdir)/,$(NVME_PLUGIN_SRCS)) \
 	$(AM_V_CC)$(CC) -std=gnu11 -O2 -g -fPIC -shared -fvisibility=hidden -D_GNU_SOURCE \
 		$(WARN_CFLAGS) -I$(srcdir) -I$(srcdir)/plugin-api/include $(LIBNVME_CFLAGS) -o $@ \
 		$(addprefix $(srcdir)/,$(NVME_PLUGIN_SRCS)) $(LIBNVME_LIBS) -lpthread -Wl,--no-undefined
+
+# ---- unit tests (host only) ----
+check_PROGRAMS += tests/unit/test_nvme_scsi
+tests_unit_test_nvme_scsi_SOURCES = tests/unit/test_nvme_scsi.c
+tests_unit_test_nvme_scsi_CFLAGS = $(NVME_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_nvme_scsi_LDADD = $(PVN_NVME_LIBS) $(CMOCKA_LIBS)
+PVN_TESTS += tests/unit/test_nvme_scsi
+
+check_PROGRAMS += tests/unit/test_nvme_vstor
+tests_unit_test_nvme_vstor_SOURCES = tests/unit/test_nvme_vstor.c tests/unit/nvme_fake.h
+tests_unit_test_nvme_vstor_CFLAGS = $(NVME_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_nvme_vstor_LDADD = $(PVN_NVME_LIBS) $(CMOCKA_LIBS)
+PVN_TESTS += tests/unit/test_nvme_vstor
