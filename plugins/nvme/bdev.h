@@ -21,8 +21,9 @@ struct bdev_geometry {
 	uint32_t block_size; /* bytes: 512 or 4096 */
 	uint32_t max_xfer;   /* bytes one read/write may move (the pool splits nothing) */
 	bool read_only;
-	bool discard; /* discard supported (hole punch, NVMe DSM deallocate) */
-	bool vwc;     /* volatile write cache: flush matters */
+	bool discard;        /* discard supported (hole punch, NVMe DSM deallocate) */
+	bool vwc;            /* volatile write cache: flush matters */
+	bool discard_zeroes; /* a discarded range reads zeros */
 	char serial[21];
 };
 

@@ -144,6 +144,7 @@ int bdev_file_open(const struct bdev_file_opts *o, struct bdev **out, char *err,
 	f->b.geo.discard =
 	    !o->read_only &&
 	    !fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, probe_off, 4096);
+	f->b.geo.discard_zeroes = f->b.geo.discard;
 	snprintf(f->b.geo.serial, sizeof(f->b.geo.serial), "F%08llX%08llX",
 	         (unsigned long long)(st.st_dev & 0xffffffff),
 	         (unsigned long long)(st.st_ino & 0xffffffff));

@@ -189,6 +189,8 @@ int bdev_nvme_open(const struct bdev_nvme_opts *o, struct bdev **out, char *err,
 	n->b.geo.read_only = o->read_only;
 	n->b.geo.vwc = ctrl->vwc & NVME_CTRL_VWC_PRESENT;
 	n->b.geo.discard = !o->read_only && (le16toh(ctrl->oncs) & NVME_CTRL_ONCS_DSM);
+	/* DLFEAT bits 2-0 = 001b: deallocated blocks read zeros. */
+	n->b.geo.discard_zeroes = (ns->dlfeat & 0x7) == 0x1;
 	n->b.geo.max_xfer = 1u << 20; /* split below into chunks the controller takes */
 	/* MDTS: 2^mdts minimum pages (4 KiB assumed), 0 = no limit. */
 	n->chunk = NVME_CHUNK_MAX;

@@ -37,3 +37,18 @@ tests_unit_test_nvme_vstor_SOURCES = tests/unit/test_nvme_vstor.c tests/unit/nvm
 tests_unit_test_nvme_vstor_CFLAGS = $(NVME_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_nvme_vstor_LDADD = $(PVN_NVME_LIBS) $(CMOCKA_LIBS)
 PVN_TESTS += tests/unit/test_nvme_vstor
+
+check_PROGRAMS += tests/unit/test_nvme_bdev
+tests_unit_test_nvme_bdev_SOURCES = tests/unit/test_nvme_bdev.c
+tests_unit_test_nvme_bdev_CFLAGS = $(NVME_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_nvme_bdev_LDADD = $(PVN_NVME_LIBS) $(CMOCKA_LIBS)
+PVN_TESTS += tests/unit/test_nvme_bdev
+
+# the NVMe back end on QEMU's emulated controller (boots the test VM itself
+# with tools/testvm --nvme)
+check_PROGRAMS += tests/unit/nvme_bdev_nvme
+tests_unit_nvme_bdev_nvme_SOURCES = tests/unit/nvme_bdev_nvme.c
+tests_unit_nvme_bdev_nvme_CFLAGS = $(NVME_CFLAGS)
+tests_unit_nvme_bdev_nvme_LDADD = $(PVN_NVME_LIBS)
+EXTRA_DIST += tests/unit/nvme_bdev_nvme.sh
+PVN_TESTS += tests/unit/nvme_bdev_nvme.sh

@@ -324,7 +324,7 @@ static int vpd(uint8_t page, const struct scsi_disk *d, uint8_t *out, struct scs
 		struct scsi_vpd_lbp *b = (void *)out;
 		n = sizeof(*b) - 4;
 		if (d->discard) {
-			b->flags = SCSI_LBP_LBPU | SCSI_LBP_LBPWS | SCSI_LBP_LBPRZ;
+			b->flags = SCSI_LBP_LBPU | SCSI_LBP_LBPWS | (d->lbprz ? SCSI_LBP_LBPRZ : 0);
 			b->provisioning_type = 0x2; /* thin */
 		}
 		break;
@@ -458,7 +458,7 @@ int scsi_emulate(const uint8_t *cdb, size_t len, const struct scsi_disk *d, unsi
 		scsi_put_be64(r.last_lba, d->blocks ? d->blocks - 1 : 0);
 		scsi_put_be32(r.block_size, d->block_size);
 		if (d->discard)
-			r.lbp_lowest[0] = SCSI_RC16_LBPME | SCSI_RC16_LBPRZ;
+			r.lbp_lowest[0] = SCSI_RC16_LBPME | (d->lbprz ? SCSI_RC16_LBPRZ : 0);
 		memcpy(out, &r, sizeof(r));
 		return sizeof(r);
 	}

@@ -23,6 +23,7 @@ struct scsi_disk {
 	bool read_only;
 	bool discard;    /* UNMAP / WRITE SAME(16) with UNMAP supported */
 	bool vwc;        /* volatile write cache: the guest must flush */
+	bool lbprz;      /* unmapped blocks read zeros */
 	char serial[21]; /* ASCII, NUL-terminated */
 	uint64_t id;     /* unique per LUN: NAA locally assigned designator */
 };

@@ -70,6 +70,7 @@ void vstor_disk_from_geometry(struct scsi_disk *d, const struct bdev_geometry *g
 	d->read_only = g->read_only;
 	d->discard = g->discard;
 	d->vwc = g->vwc;
+	d->lbprz = g->discard && g->discard_zeroes;
 	snprintf(d->serial, sizeof(d->serial), "%.16s-%u", g->serial, lun);
 	for (const char *p = d->serial; *p; p++)
 		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
@@ -405,7 +406,7 @@ static int io_prepare(struct vstor_io *io)
 			goto fault;
 		/* Unmapped blocks read as zeros (LBPRZ): only a zero block may
 		 * be written by unmapping. */
-		if (!is_zero(io->buf, io->cmd.xfer_len)) {
+		if (!io->lun->disk.lbprz || !is_zero(io->buf, io->cmd.xfer_len)) {
 			REFUSE(c, "LUN %u: WRITE SAME(16) with UNMAP of a non-zero block",
 			       io->pkt.srb.lun);
 			check_condition3(io, SRB_STATUS_ERROR, SCSI_SK_ILLEGAL_REQUEST,

@@ -21,6 +21,7 @@ static const struct scsi_disk disk = {
     .max_xfer_blocks = 2048,
     .discard = true,
     .vwc = true,
+    .lbprz = true,
     .serial = "SER123-0",
     .id = 0x1122334455667788ULL,
 };
