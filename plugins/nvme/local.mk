@@ -52,3 +52,26 @@ tests_unit_nvme_bdev_nvme_CFLAGS = $(NVME_CFLAGS)
 tests_unit_nvme_bdev_nvme_LDADD = $(PVN_NVME_LIBS)
 EXTRA_DIST += tests/unit/nvme_bdev_nvme.sh
 PVN_TESTS += tests/unit/nvme_bdev_nvme.sh
+
+# ---- libFuzzer targets: VSTOR packets and SCSI CDBs ----
+NVME_FUZZ_SRCS = plugins/nvme/scsi.c plugins/nvme/vstor.c plugins/nvme/bdev.c plugins/nvme/bdev_file.c
+NVME_FUZZ_HDRS = plugins/nvme/scsi.h plugins/nvme/scsi_protocol.h plugins/nvme/vstor.h \
+	plugins/nvme/vstor_protocol.h plugins/nvme/bdev.h tests/unit/nvme_fake.h
+EXTRA_DIST += tests/fuzz/fuzz_nvme_vstor.c tests/fuzz/fuzz_nvme_cdb.c tests/fuzz/fuzz_nvme.sh
+if HAVE_CLANG
+check_DATA += tests/fuzz/fuzz_nvme_vstor tests/fuzz/fuzz_nvme_cdb
+CLEANFILES += tests/fuzz/fuzz_nvme_vstor tests/fuzz/fuzz_nvme_cdb
+PVN_TESTS += tests/fuzz/fuzz_nvme.sh
+tests/fuzz/fuzz_nvme_vstor: $(srcdir)/tests/fuzz/fuzz_nvme_vstor.c \
+		$(addprefix $(srcdir)/,$(NVME_FUZZ_SRCS) $(NVME_FUZZ_HDRS))
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(CLANG) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-g -O1 -std=gnu11 -D_GNU_SOURCE -I$(srcdir) -o $@ $(srcdir)/tests/fuzz/fuzz_nvme_vstor.c \
+		$(addprefix $(srcdir)/,$(NVME_FUZZ_SRCS)) -lpthread
+tests/fuzz/fuzz_nvme_cdb: $(srcdir)/tests/fuzz/fuzz_nvme_cdb.c $(srcdir)/plugins/nvme/scsi.c \
+		$(srcdir)/plugins/nvme/scsi.h $(srcdir)/plugins/nvme/scsi_protocol.h
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(CLANG) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-g -O1 -std=gnu11 -D_GNU_SOURCE -I$(srcdir) -o $@ $(srcdir)/tests/fuzz/fuzz_nvme_cdb.c \
+		$(srcdir)/plugins/nvme/scsi.c
+endif
