@@ -75,3 +75,23 @@ tests/fuzz/fuzz_nvme_cdb: $(srcdir)/tests/fuzz/fuzz_nvme_cdb.c $(srcdir)/plugins
 		-g -O1 -std=gnu11 -D_GNU_SOURCE -I$(srcdir) -o $@ $(srcdir)/tests/fuzz/fuzz_nvme_cdb.c \
 		$(srcdir)/plugins/nvme/scsi.c
 endif
+
+# ---- guest test: a tiny guest drives VSTOR and SCSI through the signed
+# plugin (and, with `durability`, the kill -9 test) ----
+tests/plugins/nvme.so: plugins/nvme/nvme.so
+	@$(MKDIR_P) tests/plugins
+	cp plugins/nvme/nvme.so $@
+CLEANFILES += tests/plugins/nvme.so
+check_PROGRAMS += tests/guests/nvme_storvsc
+tests_guests_nvme_storvsc_SOURCES = tests/guests/nvme_storvsc.c $(GT_HOST_COMMON)
+tests_guests_nvme_storvsc_CPPFLAGS = $(GT_HOST_CPPFLAGS)
+tests_guests_nvme_storvsc_CFLAGS = $(GT_HOST_CFLAGS)
+tests_guests_nvme_storvsc_LDADD = $(GT_VMBUS_LIBS)
+check_DATA += tests/guests/nvme_storvsc.elf tests/plugins/nvme.so
+EXTRA_DIST += tests/guests/nvme_durability.sh
+PVN_TESTS += kvm:tests/guests/nvme_storvsc kvm:tests/guests/nvme_durability.sh
+tests/guests/nvme_storvsc.elf: $(srcdir)/tests/guests/nvme_storvsc.c $(GUEST_DEPS) $(VMBUS_GUEST_LIB) \
+		$(srcdir)/tests/guests/lib/vmbus_client.h $(srcdir)/plugins/nvme/vstor_protocol.h \
+		$(srcdir)/plugins/nvme/scsi_protocol.h
+	@mkdir -p tests/guests
+	$(AM_V_CC)$(CC) $(GUEST_CFLAGS) -DPVN_GUEST $(GUEST_LINK) -o $@ $(GUEST_LIB) $(VMBUS_GUEST_LIB) $<

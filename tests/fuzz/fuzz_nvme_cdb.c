@@ -16,8 +16,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t out[SCSI_EMULATE_MAX];
-	struct scsi_disk d = {.blocks = 1 << 20, .block_size = 512, .max_xfer_blocks = 2048,
-			      .discard = true, .vwc = true, .lbprz = true, .serial = "FUZZ-0"};
+	struct scsi_disk d = {.blocks = 1 << 20,
+	                      .block_size = 512,
+	                      .max_xfer_blocks = 2048,
+	                      .discard = true,
+	                      .vwc = true,
+	                      .lbprz = true,
+	                      .serial = "FUZZ-0"};
 	struct scsi_extent e[SCSI_MAX_UNMAP_DESC];
 	struct scsi_cmd c;
 	struct scsi_sense s;

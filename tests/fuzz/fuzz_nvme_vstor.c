@@ -31,8 +31,8 @@ static void setup(void)
 		abort();
 	fake_init(&F, &env);
 	for (int i = 0; i < 2; i++) {
-		struct bdev_file_opts o = {.size = 1 << 20, .block_size = i ? 4096 : 512,
-					   .create = true};
+		struct bdev_file_opts o = {
+		    .size = 1 << 20, .block_size = i ? 4096 : 512, .create = true};
 		snprintf(path, sizeof(path), "%s/l%d.img", dir, i);
 		o.path = path;
 		if (bdev_file_open(&o, &luns[i].bdev, err, sizeof(err)))
@@ -78,7 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	F.ring_full = data[0] & 2;
 	data++, size--;
 	while (size >= 6) {
-		uint16_t len = (uint16_t)(data[2] | data[3] << 8), off = (uint16_t)(data[4] | data[5] << 8);
+		uint16_t len = (uint16_t)(data[2] | data[3] << 8),
+		         off = (uint16_t)(data[4] | data[5] << 8);
 		uint8_t sel = data[0];
 		data += 6, size -= 6;
 		if (len > size)

@@ -421,18 +421,27 @@ uint32_t vmbc_out_free(struct vmbc_chan *ch)
 int vmbc_send(struct vmbc_chan *ch, uint16_t type, uint16_t flags, uint64_t trans_id,
 	      const void *data, uint32_t len)
 {
+	return vmbc_send_ext(ch, type, flags, trans_id, NULL, 0, data, len);
+}
+
+int vmbc_send_ext(struct vmbc_chan *ch, uint16_t type, uint16_t flags, uint64_t trans_id,
+		  const void *ext, uint32_t ext_len, const void *data, uint32_t len)
+{
 	struct vmbc_ring *r = &ch->out;
-	uint32_t body = (16 + len + 7) & ~7u, total = body + 8, old = r->priv, pad;
-	struct vmbc_desc d = {type, 2, (uint16_t)(body / 8), flags, trans_id};
+	uint32_t hdr = 16 + ext_len;
+	uint32_t body = (hdr + len + 7) & ~7u, total = body + 8, old = r->priv, pad;
+	struct vmbc_desc d = {type, (uint16_t)(hdr / 8), (uint16_t)(body / 8), flags, trans_id};
 	uint64_t trailer = (uint64_t)old << 32, zero = 0;
 
 	if (ring_free(r, old, __atomic_load_n(&r->ctl->read_index, __ATOMIC_ACQUIRE)) <= total)
 		return -VMBC_EAGAIN;
 	ring_io(r, old, &d, 16, true);
-	ring_io(r, (old + 16) % r->size, (void *)data, len, true);
-	pad = body - 16 - len;
+	if (ext_len)
+		ring_io(r, (old + 16) % r->size, (void *)ext, ext_len, true);
+	ring_io(r, (old + hdr) % r->size, (void *)data, len, true);
+	pad = body - hdr - len;
 	if (pad)
-		ring_io(r, (old + 16 + len) % r->size, &zero, pad, true);
+		ring_io(r, (old + hdr + len) % r->size, &zero, pad, true);
 	ring_io(r, (old + body) % r->size, &trailer, 8, true);
 	r->priv = (old + total) % r->size;
 	__atomic_store_n(&r->ctl->write_index, r->priv, __ATOMIC_SEQ_CST);

@@ -151,6 +151,11 @@ void vmbc_close(struct vmbc *c, struct vmbc_chan *ch);
  * ring went from empty to non-empty (unless it masked interrupts). */
 int vmbc_send(struct vmbc_chan *ch, uint16_t type, uint16_t flags, uint64_t trans_id,
 	      const void *data, uint32_t len);
+/* The same with `ext` (ext_len bytes, a multiple of 8) between the
+ * descriptor and the data, e.g. the GPA ranges of a type-9 packet; the data
+ * offset covers it. */
+int vmbc_send_ext(struct vmbc_chan *ch, uint16_t type, uint16_t flags, uint64_t trans_id,
+		  const void *ext, uint32_t ext_len, const void *data, uint32_t len);
 /* Payload length, or -VMBC_EAGAIN when nothing is there. */
 int vmbc_recv(struct vmbc_chan *ch, struct vmbc_desc *d, void *buf, uint32_t cap);
 /* vmbc_recv, polling until a packet comes; a guest assert fails when none
