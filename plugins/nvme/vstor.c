@@ -48,12 +48,15 @@ static __attribute__((format(printf, 3, 4))) void vlog(struct vstor_chan *c, int
 	c->env.log(c->env.opaque, level, msg);
 }
 
-/* A refused guest request: logged, but a flood of them is rate-limited. */
+/* A refused guest request is always counted and logged, but a flood of
+ * them only at the first 50 and then every 1000th (with the count). */
 #define REFUSE(c, ...)                                                                             \
 	do {                                                                                       \
-		__atomic_fetch_add(&(c)->stats.refused, 1, __ATOMIC_RELAXED);                      \
-		if (__atomic_load_n(&(c)->log_budget, __ATOMIC_RELAXED)) {                         \
-			__atomic_fetch_sub(&(c)->log_budget, 1, __ATOMIC_RELAXED);                 \
+		uint64_t n_ = __atomic_add_fetch(&(c)->stats.refused, 1, __ATOMIC_RELAXED);        \
+		if (n_ <= 50 || n_ % 1000 == 0) {                                                  \
+			if (n_ > 50)                                                               \
+				vlog((c), 1, "%llu guest requests refused so far",                 \
+				     (unsigned long long)n_);                                      \
 			vlog((c), 1, __VA_ARGS__);                                                 \
 		}                                                                                  \
 	} while (0)
@@ -90,7 +93,6 @@ int vstor_chan_init(struct vstor_chan *c, const struct vstor_env *env, struct vs
 	c->queue_depth = queue_depth;
 	c->pool = pool;
 	c->state = VSTOR_S_CLOSED;
-	c->log_budget = 50;
 	pthread_mutex_init(&c->rx_lock, NULL);
 	pthread_mutex_init(&c->lock, NULL);
 	c->rx_cap = 8192;

@@ -97,7 +97,6 @@ struct vstor_chan {
 	struct vstor_io *pend_head, *pend_tail; /* completions the ring had no room for */
 	struct vstor_io *all_ios;
 	struct vstor_stats stats;
-	unsigned log_budget; /* refusals logged before rate limiting */
 };
 
 /* luns[] stays owned by the caller and must outlive the channel. */
