@@ -95,3 +95,13 @@ tests/guests/nvme_storvsc.elf: $(srcdir)/tests/guests/nvme_storvsc.c $(GUEST_DEP
 		$(srcdir)/plugins/nvme/scsi_protocol.h
 	@mkdir -p tests/guests
 	$(AM_V_CC)$(CC) $(GUEST_CFLAGS) -DPVN_GUEST $(GUEST_LINK) -o $@ $(GUEST_LIB) $(VMBUS_GUEST_LIB) $<
+
+# ---- benchmark: the tiny guest drives 4 KiB random reads (QD1, QD32) and
+# 1 MiB sequential reads/writes through the plugin, file and NVMe back ends
+# (bench/run-benchmarks attaches an NVMe controller in the test VM) ----
+noinst_PROGRAMS += bench/nvme_storvsc
+bench_nvme_storvsc_SOURCES = tests/guests/nvme_storvsc.c $(GT_HOST_COMMON)
+bench_nvme_storvsc_CPPFLAGS = $(GT_HOST_CPPFLAGS) -DNVME_BENCH_MAIN
+bench_nvme_storvsc_CFLAGS = $(GT_HOST_CFLAGS) $(LIBNVME_CFLAGS) -O2
+bench_nvme_storvsc_LDADD = $(GT_VMBUS_LIBS) $(PVN_NVME_LIBS)
+noinst_DATA += tests/guests/nvme_storvsc.elf tests/plugins/nvme.so
