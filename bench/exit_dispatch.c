@@ -15,11 +15,10 @@
  * runs from the guest's "start" exit to the handler of its Nth exit, so the
  * set-up of either side is not counted.
  *
- * The loop runs at CPL3 and at CPL0 (--cpl). This host (PVM) runs guest CPL3
- * natively and emulates CPL0, and an exit costs differently from each
- * (~36 vs ~12 us); the pair compared always uses the same CPL on both sides.
- * CPL3 is how the test guests do their I/O; CPL0 is where a real guest's
- * drivers run.
+ * The loop runs at CPL3 and at CPL0 (--cpl). An exit can cost differently
+ * from each (on a PVM host, which emulated guest CPL0, by a factor of three),
+ * so the pair compared always uses the same CPL on both sides. CPL3 is how
+ * the test guests do their I/O; CPL0 is where a real guest's drivers run.
  *
  * Output: JSON lines, one per path and CPL, then the ratio
  * runtime_rate / bare_rate per CPL (goal: >= 0.95). Each path is run

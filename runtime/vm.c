@@ -128,8 +128,13 @@ static int vm_setup_cpuid(struct pvn_vm *vm, unsigned vpi)
 		/* Hide the host hypervisor's paravirt leaves; claims may add leaves there. */
 		if (c.function >= 0x40000000 && c.function < 0x40000100)
 			continue;
-		if (c.function == 1)
+		/* CPUID.1:ECX[31]: a hypervisor is present. KVM leaves it to the
+		 * VMM; without it a guest looks for no hypervisor at all (Linux
+		 * then never reads the Hyper-V leaves). */
+		if (c.function == 1) {
 			c.ebx = (c.ebx & 0x00ffffff) | (vpi << 24);
+			c.ecx |= 1u << 31;
+		}
 		if (c.function == 0xb || c.function == 0x1f)
 			c.edx = vpi;
 		tbl[w++] = c;

@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,23 +250,41 @@ static int load_file_at(struct pvn_vm *vm, const char *path, uint64_t gpa, uint6
 	return r;
 }
 
-int pvn_boot_linux(struct pvn_vm *vm, const char *kernel, const char *initrd,
-		   const char *cmdline)
+/* A boot refusal: the reason goes where pvn_instance_create reports it. */
+static int __attribute__((format(printf, 3, 4)))
+boot_refuse(struct pvn_vm *vm, int r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(vm->mem.error, sizeof(vm->mem.error), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/*
+ * The zero page, command line and initrd, shared by both Linux formats.
+ * hdr: the setup header of a bzImage, as its file has it (the kernel reads
+ * its own fields back), or NULL for a vmlinux (Paravane fills in the fields
+ * the kernel reads). The initrd goes at the top of low RAM, below the
+ * kernel's initrd_addr_max and above kernel_end, the first byte past what
+ * the kernel occupies while it starts.
+ */
+static int linux_boot_params(struct pvn_vm *vm, const struct linux_setup_header *hdr,
+			     uint64_t kernel_end, const char *initrd, const char *cmdline)
 {
 	struct linux_boot_params *bp;
-	uint64_t entry = 0;
 	size_t cl = cmdline ? strlen(cmdline) : 0;
+	uint32_t cl_max = hdr && hdr->cmdline_size ? hdr->cmdline_size : 4095;
 	int r;
 
-	r = reserve_boot_area(vm);
-	if (!r)
-		r = pvn_mem_add_reserved(&vm->mem, PVN_LINUX_ZERO_PAGE, 0x2000, "linux-boot-params");
-	if (!r)
-		r = pvn_boot_load_elf(vm, kernel, &entry);
+	if (cl_max > 4095)
+		cl_max = 4095;
+	if (cl > cl_max)
+		return boot_refuse(vm, -E2BIG, "boot.cmdline: %zu bytes; this kernel takes at most %u",
+				   cl, cl_max);
+	r = pvn_mem_add_reserved(&vm->mem, PVN_LINUX_ZERO_PAGE, 0x2000, "linux-boot-params");
 	if (r)
 		return r;
-	if (cl > 4095)
-		return -E2BIG;
 	/* Both pages were reserved above, so they are ours and inside RAM. */
 	bp = pvn_mem_gpa_to_hva(&vm->mem, PVN_LINUX_ZERO_PAGE, sizeof(*bp), PVN_VTL0);
 	char *cmd = pvn_mem_gpa_to_hva(&vm->mem, PVN_LINUX_CMDLINE, 4096, PVN_VTL0);
@@ -273,28 +293,38 @@ int pvn_boot_linux(struct pvn_vm *vm, const char *kernel, const char *initrd,
 	memset(bp, 0, sizeof(*bp));
 	memset(cmd, 0, 4096);
 	memcpy(cmd, cmdline ? cmdline : "", cl);
-	bp->hdr.boot_flag = LINUX_BOOT_FLAG;
-	bp->hdr.header = LINUX_HDRS_MAGIC;
-	bp->hdr.version = 0x020f;
-	bp->hdr.type_of_loader = 0xff;
-	bp->hdr.loadflags = LINUX_LOADED_HIGH | LINUX_CAN_USE_HEAP;
+	if (hdr) {
+		bp->hdr = *hdr;
+	} else {
+		bp->hdr.boot_flag = LINUX_BOOT_FLAG;
+		bp->hdr.header = LINUX_HDRS_MAGIC;
+		bp->hdr.version = 0x020f;
+		bp->hdr.kernel_alignment = 0x200000;
+	}
+	bp->hdr.type_of_loader = 0xff; /* "undefined" boot loader */
+	bp->hdr.loadflags |= LINUX_LOADED_HIGH | LINUX_CAN_USE_HEAP;
 	bp->hdr.heap_end_ptr = 0xfe00;
 	bp->hdr.cmd_line_ptr = (uint32_t)PVN_LINUX_CMDLINE;
-	bp->hdr.cmdline_size = 4095;
-	bp->hdr.kernel_alignment = 0x200000;
+	bp->hdr.ramdisk_image = 0;
+	bp->hdr.ramdisk_size = 0;
 	bp->acpi_rsdp_addr = vm->acpi_rsdp;
 	if (initrd) {
-		/* The initrd goes at the top of low RAM, page aligned, below 2 GiB. */
 		const struct pvn_mem_range *low = pvn_mem_find(&vm->mem, 0, PVN_MEM_RAM);
+		uint64_t top = low ? low->size : 0, size = 0, max = 0x7fffffffULL;
 		struct stat st;
-		uint64_t top = low->size < 0x80000000ULL ? low->size : 0x80000000ULL, size = 0;
+
+		if (hdr && hdr->version >= 0x0203 && hdr->initrd_addr_max)
+			max = hdr->initrd_addr_max;
+		if (top > max + 1)
+			top = max + 1;
 		if (stat(initrd, &st) < 0)
 			return -errno;
-		if ((uint64_t)st.st_size + 0x2000000 > top) {
-			pvn_err("boot: initrd %s (%lld bytes) does not fit in low RAM", initrd,
-				(long long)st.st_size);
-			return -ENOSPC;
-		}
+		if ((uint64_t)st.st_size > top || ((top - (uint64_t)st.st_size) & ~0xfffULL) < kernel_end)
+			return boot_refuse(vm, -ENOSPC,
+					   "boot.initrd: %s (%lld bytes) does not fit in RAM between the "
+					   "kernel's end at 0x%" PRIx64 " and 0x%" PRIx64
+					   ": give the VM more memory",
+					   initrd, (long long)st.st_size, kernel_end, top);
 		uint64_t gpa = (top - (uint64_t)st.st_size) & ~0xfffULL;
 		r = load_file_at(vm, initrd, gpa, &size, "initrd");
 		if (r)
@@ -303,8 +333,138 @@ int pvn_boot_linux(struct pvn_vm *vm, const char *kernel, const char *initrd,
 		bp->hdr.ramdisk_size = (uint32_t)size;
 	}
 	linux_e820(vm, bp);
+	return 0;
+}
+
+int pvn_boot_linux(struct pvn_vm *vm, const char *kernel, const char *initrd,
+		   const char *cmdline)
+{
+	uint64_t entry = 0;
+	int r;
+
+	r = reserve_boot_area(vm);
+	if (!r)
+		r = pvn_boot_load_elf(vm, kernel, &entry);
+	/* A vmlinux is loaded low; 32 MiB clear of it was the old rule. */
+	if (!r)
+		r = linux_boot_params(vm, NULL, 0x2000000, initrd, cmdline);
+	if (r)
+		return r;
 	vm->all_vps_start = false;
 	return setup_long64(vm, entry, 0, PVN_LINUX_ZERO_PAGE, true);
+}
+
+/* Does the file start like a bzImage (boot sector flag and "HdrS")? */
+static bool is_bzimage(const char *path)
+{
+	uint8_t b[0x206];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = pread(fd, b, sizeof(b), 0) == (ssize_t)sizeof(b) && b[0x1fe] == 0x55 &&
+	     b[0x1ff] == 0xaa && !memcmp(b + 0x202, "HdrS", 4);
+	close(fd);
+	return ok;
+}
+
+int pvn_boot_bzimage(struct pvn_vm *vm, const char *kernel, const char *initrd,
+		     const char *cmdline)
+{
+	struct linux_setup_header hdr;
+	struct stat st;
+	uint8_t head[0x1000];
+	uint64_t setup, pm_size, load, need;
+	size_t hdr_end;
+	int fd, r;
+
+	fd = open(kernel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	memset(head, 0, sizeof(head));
+	if (st.st_size < 0x268 || pread(fd, head, sizeof(head), 0) < 0x268) {
+		r = boot_refuse(vm, -ENOEXEC, "%s: %lld bytes: too short for a bzImage", kernel,
+				(long long)st.st_size);
+		goto out;
+	}
+	memcpy(&hdr, head + LINUX_SETUP_HEADER_OFFSET, sizeof(hdr));
+	if (hdr.boot_flag != LINUX_BOOT_FLAG || hdr.header != LINUX_HDRS_MAGIC) {
+		r = boot_refuse(vm, -ENOEXEC,
+				"%s: not a bzImage: boot flag 0x%04x (want 0xaa55), setup header "
+				"magic 0x%08x (want 0x%08x, \"HdrS\")",
+				kernel, hdr.boot_flag, hdr.header, LINUX_HDRS_MAGIC);
+		goto out;
+	}
+	if (hdr.version < LINUX_MIN_VERSION_64BIT || !(hdr.xloadflags & LINUX_XLF_KERNEL_64)) {
+		r = boot_refuse(vm, -ENOEXEC,
+				"%s: boot protocol %u.%02u without a 64-bit entry point (needs 2.12 "
+				"and XLF_KERNEL_64)",
+				kernel, hdr.version >> 8, hdr.version & 0xff);
+		goto out;
+	}
+	/* The header's bytes end at 0x202 + the jump's displacement; what
+	 * follows in the zero page is not the file's (keep it zero). */
+	hdr_end = 0x202 + (size_t)head[LINUX_HEADER_JUMP_OFFSET];
+	if (hdr_end < 0x268 || hdr_end > LINUX_SETUP_HEADER_OFFSET + sizeof(hdr))
+		hdr_end = LINUX_SETUP_HEADER_OFFSET + sizeof(hdr);
+	memset((uint8_t *)&hdr + (hdr_end - LINUX_SETUP_HEADER_OFFSET), 0,
+	       LINUX_SETUP_HEADER_OFFSET + sizeof(hdr) - hdr_end);
+	setup = ((uint64_t)(hdr.setup_sects ? hdr.setup_sects : LINUX_DEFAULT_SETUP_SECTS) + 1) *
+		LINUX_SECTOR;
+	pm_size = (uint64_t)hdr.syssize * 16;
+	/* syssize counts the protected-mode part in 16-byte units: a file that
+	 * ends before it is truncated. */
+	if ((uint64_t)st.st_size <= setup || (uint64_t)st.st_size - setup < pm_size) {
+		r = boot_refuse(vm, -ENOEXEC,
+				"%s: truncated bzImage: %lld bytes, but its header says %" PRIu64
+				" bytes of setup and %" PRIu64 " of kernel",
+				kernel, (long long)st.st_size, setup, pm_size);
+		goto out;
+	}
+	pm_size = (uint64_t)st.st_size - setup;
+	/* The protected-mode kernel at its preferred address (2.10+), else at
+	 * 16 MiB; it needs init_size bytes there to decompress itself. */
+	load = hdr.pref_address;
+	if (!load || load % 0x200000 || load < 0x100000)
+		load = 0x1000000;
+	need = hdr.init_size > pm_size ? hdr.init_size : pm_size;
+	{
+		const struct pvn_mem_range *low = pvn_mem_find(&vm->mem, 0, PVN_MEM_RAM);
+		uint64_t ram = low ? low->size : 0;
+		if (load + need > ram) {
+			r = boot_refuse(vm, -E2BIG,
+					"%s: the kernel needs 0x%" PRIx64 "-0x%" PRIx64
+					" (%" PRIu64 " MiB from its load address, init_size included), "
+					"beyond the VM's %" PRIu64 " MiB of low RAM: raise memory.size_mib",
+					kernel, load, load + need - 1, (need + 0xfffff) >> 20,
+					ram >> 20);
+			goto out;
+		}
+	}
+	r = reserve_boot_area(vm);
+	if (!r)
+		r = pvn_mem_check_loadable(&vm->mem, load, need, PVN_VTL0, "kernel");
+	if (!r)
+		r = load_bytes(vm, fd, (off_t)setup, load, pm_size, "kernel");
+	if (r)
+		goto out;
+	/* What the kernel decompresses into must start out clean. The range was
+	 * checked loadable above. */
+	memset((uint8_t *)pvn_mem_gpa_to_hva(&vm->mem, load, need, PVN_VTL0) + pm_size, 0,
+	       need - pm_size);
+	r = linux_boot_params(vm, &hdr, load + need, initrd, cmdline);
+	if (r)
+		goto out;
+	vm->all_vps_start = false;
+	r = setup_long64(vm, load + LINUX_ENTRY64_OFFSET, 0, PVN_LINUX_ZERO_PAGE, true);
+out:
+	close(fd);
+	return r;
 }
 
 static bool is_elf(const char *path)
@@ -327,10 +487,21 @@ int pvn_boot_load(struct pvn_vm *vm, const struct pvn_config *cfg)
 	vm->all_vps_start = cfg->boot.all_vps;
 	if (cfg->boot.igvm)
 		return pvn_boot_igvm(vm, cfg->boot.igvm, cfg->boot.cmdline);
+	if (fmt == PVN_BOOT_AUTO)
+		fmt = is_bzimage(cfg->boot.image) ? PVN_BOOT_BZIMAGE
+		      : is_elf(cfg->boot.image)   ? PVN_BOOT_ELF
+						  : PVN_BOOT_FLAT;
 	if (fmt == PVN_BOOT_LINUX)
 		return pvn_boot_linux(vm, cfg->boot.image, cfg->boot.initrd, cfg->boot.cmdline);
-	if (fmt == PVN_BOOT_AUTO)
-		fmt = is_elf(cfg->boot.image) ? PVN_BOOT_ELF : PVN_BOOT_FLAT;
+	if (fmt == PVN_BOOT_BZIMAGE)
+		return pvn_boot_bzimage(vm, cfg->boot.image, cfg->boot.initrd, cfg->boot.cmdline);
+	if (cfg->boot.initrd || cfg->boot.cmdline)
+		return boot_refuse(vm, -EINVAL,
+				   "boot.%s: %s is %s, not a Linux kernel (bzImage or vmlinux with "
+				   "format = \"linux\"): it takes no %s",
+				   cfg->boot.initrd ? "initrd" : "cmdline", cfg->boot.image,
+				   fmt == PVN_BOOT_ELF ? "an ELF image" : "a flat binary",
+				   cfg->boot.initrd ? "initrd" : "command line");
 	/* Reserve the boot structures first so an image that overlaps them is refused. */
 	if (fmt == PVN_BOOT_ELF) {
 		r = reserve_boot_area(vm);

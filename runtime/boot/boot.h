@@ -43,6 +43,19 @@ struct pvn_config;
 int pvn_boot_linux(struct pvn_vm *vm, const char *kernel, const char *initrd,
 		   const char *cmdline);
 
+/*
+ * format "bzimage" (picked by "auto" too): a bzImage as distributions ship
+ * it, following the 64-bit boot protocol: the setup header is checked
+ * (boot flag, "HdrS", protocol 2.12+ with XLF_KERNEL_64, setup_sects,
+ * syssize against the file's size), the protected-mode code goes at its
+ * preferred address with init_size bytes of RAM for it, the zero page (the
+ * file's setup header, then the loader's fields) at PVN_LINUX_ZERO_PAGE, and
+ * the VP enters startup_64 (0x200 into the code) with RSI = the zero page.
+ * Every refusal says why in vm->mem.error.
+ */
+int pvn_boot_bzimage(struct pvn_vm *vm, const char *kernel, const char *initrd,
+		     const char *cmdline);
+
 /* Load cfg->boot.image and set every starting VP's registers. */
 int pvn_boot_load(struct pvn_vm *vm, const struct pvn_config *cfg);
 

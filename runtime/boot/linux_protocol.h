@@ -90,4 +90,17 @@ _Static_assert(offsetof(struct linux_boot_params, e820_table) == 0x2d0, "e820_ta
 #define LINUX_LOADED_HIGH 0x01
 #define LINUX_CAN_USE_HEAP 0x80
 
+/* A bzImage file: the setup header sits at 0x1f1 of the file as in the zero
+ * page; setup_sects + 1 sectors of real-mode setup code precede the
+ * protected-mode kernel, whose 64-bit entry (startup_64) is 0x200 past its
+ * start (boot protocol 2.12+, xloadflags XLF_KERNEL_64). */
+#define LINUX_SETUP_HEADER_OFFSET 0x1f1
+#define LINUX_SECTOR 512
+#define LINUX_DEFAULT_SETUP_SECTS 4
+#define LINUX_ENTRY64_OFFSET 0x200
+#define LINUX_XLF_KERNEL_64 0x0001
+#define LINUX_MIN_VERSION_64BIT 0x020c
+/* The header's own length: the jump at 0x200 skips it, so 0x202 + its byte. */
+#define LINUX_HEADER_JUMP_OFFSET 0x201
+
 #endif

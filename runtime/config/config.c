@@ -178,7 +178,7 @@ static int parse_boot(struct ctx *c, const config_setting_t *root)
 	/* An IGVM file says where it loads and how its VPs start. */
 	static const char *const not_igvm[] = {"image", "format", "load_address", "entry",
 					       "stack", "all_vps", "initrd", NULL};
-	static const char *const formats[] = {"auto", "elf", "flat", "linux", NULL};
+	static const char *const formats[] = {"auto", "elf", "flat", "linux", "bzimage", NULL};
 	const config_setting_t *g = member(root, "boot");
 	struct pvn_config *cfg = c->cfg;
 	char *image = NULL;
@@ -254,12 +254,15 @@ cmdline:
 		return r;
 	if (cfg->boot.cmdline && strlen(cfg->boot.cmdline) > 4095)
 		return fail(c, member(g, "cmdline"), "boot.cmdline", "longer than 4095 bytes");
-	if ((cfg->boot.initrd || cfg->boot.cmdline) && cfg->boot.format != PVN_BOOT_LINUX &&
-	    !cfg->boot.igvm)
+	/* With "auto" the loader checks it once it knows the image is a kernel. */
+	if ((cfg->boot.initrd || cfg->boot.cmdline) && (cfg->boot.format == PVN_BOOT_ELF ||
+							cfg->boot.format == PVN_BOOT_FLAT))
 		return fail(c, member(g, cfg->boot.initrd ? "initrd" : "cmdline"),
 			    cfg->boot.initrd ? "boot.initrd" : "boot.cmdline",
-			    cfg->boot.initrd ? "only applies to format = \"linux\""
-					     : "only applies to format = \"linux\" or boot.igvm");
+			    cfg->boot.initrd ? "only applies to a Linux kernel (format = \"bzimage\", "
+					       "\"linux\" or \"auto\")"
+					     : "only applies to a Linux kernel (format = \"bzimage\", "
+					       "\"linux\" or \"auto\") or boot.igvm");
 	return 0;
 }
 

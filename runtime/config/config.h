@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum pvn_boot_format { PVN_BOOT_AUTO, PVN_BOOT_ELF, PVN_BOOT_FLAT, PVN_BOOT_LINUX };
+enum pvn_boot_format { PVN_BOOT_AUTO, PVN_BOOT_ELF, PVN_BOOT_FLAT, PVN_BOOT_LINUX, PVN_BOOT_BZIMAGE };
 enum pvn_console_output { PVN_CONSOLE_STDOUT, PVN_CONSOLE_STDERR, PVN_CONSOLE_FILE, PVN_CONSOLE_NONE };
 enum pvn_plugin_mode { PVN_PLUGIN_ENFORCE, PVN_PLUGIN_PERMISSIVE };
 

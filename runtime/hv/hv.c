@@ -50,6 +50,8 @@ struct pvn_hv {
 	uint64_t hypercall;
 	uint64_t ref_tsc;
 	uint64_t tsc_hz;
+	bool tsc_invariant;  /* the hypervisor says the guest TSC is invariant */
+	uint64_t tsc_inv_ctl; /* HV_MSR_TSC_INVARIANT_CONTROL */
 	struct timespec t0; /* the partition's reference time zero */
 	struct hv_vp vps[PVN_MAX_VPS];
 	struct hv_port ports[HV_MAX_PORTS];
@@ -466,6 +468,19 @@ static int hv_msr(void *opaque, unsigned vp, uint32_t msr, bool write, uint64_t 
 		else
 			*val = hv->tsc_hz;
 		break;
+	case HV_MSR_TSC_INVARIANT_CONTROL:
+		/* Offered only with HV_ACCESS_TSC_INVARIANT (the MSR is claimed
+		 * only then). CPUID 0x80000007 EDX[8] is already set, from the
+		 * hypervisor's own table, so bit 0 changes nothing. */
+		if (write) {
+			if (*val & ~1ULL)
+				r = -EINVAL;
+			else
+				hv->tsc_inv_ctl = *val;
+		} else {
+			*val = hv->tsc_inv_ctl;
+		}
+		break;
 	case HV_MSR_APIC_FREQUENCY:
 		if (write)
 			r = -EPERM;
@@ -557,7 +572,8 @@ static void hv_cpuid(void *opaque, unsigned vp, uint32_t leaf, uint32_t sub, uin
 	case HV_CPUID_FEATURES:
 		r[0] = HV_MSR_TIME_REF_COUNT_AVAILABLE | HV_MSR_SYNIC_AVAILABLE |
 		       HV_MSR_HYPERCALL_AVAILABLE | HV_MSR_VP_INDEX_AVAILABLE |
-		       (hv->tsc_hz ? HV_MSR_REFERENCE_TSC_AVAILABLE | HV_ACCESS_FREQUENCY_MSRS : 0);
+		       (hv->tsc_hz ? HV_MSR_REFERENCE_TSC_AVAILABLE | HV_ACCESS_FREQUENCY_MSRS : 0) |
+		       (hv->tsc_invariant ? HV_ACCESS_TSC_INVARIANT : 0);
 		r[1] = HV_POST_MESSAGES | HV_SIGNAL_EVENTS;
 		r[3] = hv->tsc_hz ? HV_FEATURE_FREQUENCY_MSRS_AVAILABLE : 0;
 		break;
@@ -578,6 +594,28 @@ static void hv_cpuid(void *opaque, unsigned vp, uint32_t leaf, uint32_t sub, uin
 
 /* ---- life cycle ---- */
 
+/*
+ * Is the guest's TSC invariant? Only when the hypervisor says so itself
+ * (CPUID 0x80000007 EDX bit 8 in what it supports, which KVM reports only on
+ * a host with a constant, non-stop TSC). Then HV_ACCESS_TSC_INVARIANT tells
+ * a Hyper-V guest its TSC is reliable; without it Linux marks the TSC
+ * unstable ("running on Hyper-V") and keeps to the reference TSC page.
+ */
+static bool hv_host_tsc_invariant(struct pvn_vm *vm)
+{
+	struct pvn_cpuid_entry *e = NULL;
+	size_t n = 0;
+	bool inv = false;
+
+	if (vm->be->supported_cpuid(vm->part, &e, &n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (e[i].function == 0x80000007)
+			inv = e[i].edx & (1u << 8);
+	free(e);
+	return inv;
+}
+
 #define CLAIM(kind, first, count, fn)                                                              \
 	(r ? r : pvn_icpt_claim(&vm->icpt, kind, first, count, (void (*)(void))fn, hv, "hyperv"))
 
@@ -594,6 +632,11 @@ int pvn_hv_create(struct pvn_vm *vm, struct pvn_hv **out)
 	clock_gettime(CLOCK_MONOTONIC, &hv->t0);
 	if (vm->be->tsc_khz && !vm->be->tsc_khz(vm->vps[0].bvp, &khz))
 		hv->tsc_hz = (uint64_t)khz * 1000;
+	hv->tsc_invariant = hv_host_tsc_invariant(vm);
+	pvn_info("hv: guest TSC %s (%" PRIu64 " kHz): %s", hv->tsc_invariant ? "invariant" : "not invariant",
+		 hv->tsc_hz / 1000,
+		 hv->tsc_invariant ? "offering TSC_INVARIANT, the guest may use its TSC directly"
+				   : "the guest should use the reference TSC page");
 	for (unsigned i = 0; i < PVN_MAX_VPS; i++)
 		for (unsigned s = 0; s < HV_SINT_COUNT; s++)
 			hv->vps[i].sint[s] = HV_SINT_MASKED;
@@ -603,7 +646,18 @@ int pvn_hv_create(struct pvn_vm *vm, struct pvn_hv **out)
 	r = CLAIM(PVN_ICPT_MSR, HV_MSR_TIME_REF_COUNT, 4, hv_msr);
 	r = CLAIM(PVN_ICPT_MSR, HV_MSR_SCONTROL, 5, hv_msr);
 	r = CLAIM(PVN_ICPT_MSR, HV_MSR_SINT0, HV_SINT_COUNT, hv_msr);
+	if (hv->tsc_invariant)
+		r = CLAIM(PVN_ICPT_MSR, HV_MSR_TSC_INVARIANT_CONTROL, 1, hv_msr);
 	r = CLAIM(PVN_ICPT_PIO, PVN_HV_HYPERCALL_PORT, 1, hv_hypercall_pio);
+	if (!r) {
+		uint32_t f[4], h[4];
+		hv_cpuid(hv, 0, HV_CPUID_FEATURES, 0, f);
+		hv_cpuid(hv, 0, HV_CPUID_ENLIGHTENMENTS, 0, h);
+		/* Linux prints the same words: "privilege flags low, high, hints, misc". */
+		pvn_info("hv: offering Microsoft Hv: privileges low 0x%x high 0x%x, hints 0x%x, "
+			 "misc 0x%x",
+			 f[0], f[1], h[0], f[3]);
+	}
 	if (r) {
 		pvn_icpt_release_owner(&vm->icpt, "hyperv");
 		pthread_mutex_destroy(&hv->lock);

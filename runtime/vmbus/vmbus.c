@@ -370,9 +370,26 @@ static void chan_reset_locked(struct pvn_vmbus_channel *ch, int err, const char 
 		 pvn_vmbus_ring_strerror(err));
 }
 
+/* {xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}: the first three fields are stored
+ * little-endian, the last two as bytes (how Linux prints class_id too). */
+static void guid_str(const struct vmbus_guid *g, char out[39])
+{
+	const uint8_t *b = g->b;
+	snprintf(out, 39,
+		 "{%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x}", b[3],
+		 b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13],
+		 b[14], b[15]);
+}
+
 static void send_offer(struct pvn_vmbus *bus, struct pvn_vmbus_channel *ch)
 {
 	struct vmbus_msg_offer_channel m;
+	char cls[39], inst[39];
+
+	guid_str(&ch->desc.class_id, cls);
+	guid_str(&ch->desc.instance_id, inst);
+	pvn_info("vmbus: offering relid %u (%s): class %s instance %s", ch->relid, ch->name, cls,
+		 inst);
 
 	memset(&m, 0, sizeof(m));
 	m.header.msgtype = VMBUS_MSG_OFFERCHANNEL;

@@ -1,12 +1,13 @@
-# tests/e2e: the Linux end-to-end tier (long: not part of make check).
-#   make check-linux   build (or reuse) the guest kernel, boot it, run the checks
-EXTRA_DIST += tests/e2e/build-kernel tests/e2e/kernel.fragment tests/e2e/patches \
-	tests/e2e/init.c tests/e2e/run-linux
+# tests/e2e: the Linux end-to-end tier with Debian's own kernel (long: not
+# part of make check).
+#   make check-linux   prepare the guest from installed packages, boot it where
+#                      /dev/kvm works (here or in the test VM), run the checks
+EXTRA_DIST += tests/e2e/lib.sh tests/e2e/init.sh tests/e2e/run-linux
 if PLUGIN_VTPM
-PVN_E2E_CHECKS ?= vmbus,tpm,tpmhost
+PVN_E2E_CHECKS ?= hv,vmbus,tpm,tpmhost
 E2E_PLUGINS = plugins/vtpm/vtpm.so
 else
-PVN_E2E_CHECKS ?= vmbus
+PVN_E2E_CHECKS ?= hv,vmbus
 E2E_PLUGINS =
 endif
 .PHONY: check-linux

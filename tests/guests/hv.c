@@ -89,8 +89,13 @@ static uint32_t take_message(char *buf)
 
 void guest_main(unsigned vp, unsigned nr_vps)
 {
-	uint32_t r[4];
+	uint32_t r[4], inv[4];
 	char buf[256];
+
+	/* A hypervisor is present (CPUID.1:ECX[31]): without it Linux never
+	 * looks at the Hyper-V leaves. */
+	cpuid(1, 0, r);
+	GUEST_ASSERT(r[2] & (1u << 31));
 
 	cpuid(HV_CPUID_VENDOR, 0, r);
 	GUEST_ASSERT(r[0] >= 0x40000005);
@@ -103,6 +108,20 @@ void guest_main(unsigned vp, unsigned nr_vps)
 	GUEST_ASSERT(r[0] & HV_MSR_VP_INDEX_AVAILABLE);
 	GUEST_ASSERT(r[1] & HV_POST_MESSAGES);
 	GUEST_ASSERT(r[1] & HV_SIGNAL_EVENTS);
+	/* The TSC: its frequency through the MSRs, and TSC_INVARIANT offered
+	 * exactly when the CPU's own invariant-TSC bit is set. */
+	GUEST_ASSERT(r[0] & HV_ACCESS_FREQUENCY_MSRS);
+	GUEST_ASSERT(r[3] & HV_FEATURE_FREQUENCY_MSRS_AVAILABLE);
+	GUEST_ASSERT(rdmsr(HV_MSR_TSC_FREQUENCY) > 100000000ULL);
+	cpuid(0x80000007, 0, inv);
+	GUEST_ASSERT_EQ(!!(r[0] & HV_ACCESS_TSC_INVARIANT), !!(inv[3] & (1u << 8)));
+	guest_value("tsc_invariant", !!(r[0] & HV_ACCESS_TSC_INVARIANT));
+	if (r[0] & HV_ACCESS_TSC_INVARIANT) {
+		GUEST_ASSERT_EQ(wrmsr(HV_MSR_TSC_INVARIANT_CONTROL, 1), 0);
+		GUEST_ASSERT_EQ(rdmsr(HV_MSR_TSC_INVARIANT_CONTROL), 1);
+	} else {
+		GUEST_ASSERT_EQ(wrmsr(HV_MSR_TSC_INVARIANT_CONTROL, 1), -1); /* not offered: #GP */
+	}
 
 	GUEST_ASSERT_EQ(rdmsr(HV_MSR_VP_INDEX), vp);
 	GUEST_ASSERT_EQ(wrmsr(HV_MSR_VP_INDEX, 5), -1); /* read-only: #GP */

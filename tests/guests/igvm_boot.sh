@@ -91,7 +91,9 @@ cfg unreadable 64 "igvm = \"$T/nonexistent.igvm\";"
 bad unreadable "unreadable.cfg:3: boot.igvm: cannot read"
 cfg neither 64 "cmdline = \"x\";"
 bad neither "neither.cfg:3: boot.image: missing"
-cfg cmdline-elf 64 "image = \"$G\"; cmdline = \"x\";"
-bad cmdline-elf "cmdline-elf.cfg:3: boot.cmdline: only applies to format = .linux. or boot.igvm"
+cfg cmdline-elf 64 "image = \"$G\"; format = \"elf\"; cmdline = \"x\";"
+bad cmdline-elf "cmdline-elf.cfg:3: boot.cmdline: only applies to a Linux kernel"
+cfg cmdline-auto 64 "image = \"$G\"; cmdline = \"x\";"
+bad cmdline-auto "boot.cmdline: .* is an ELF image, not a Linux kernel"
 
 exit $fail

@@ -182,8 +182,8 @@ tests_guests_igvm_boot_LDADD = $(GT_HOST_LIBS)
 EXTRA_tests_guests_igvm_boot_DEPENDENCIES = igvmtool paravane tests/guests/igvm_boot.elf
 GUEST_TEST_IMAGES += tests/guests/igvm_boot.elf
 check_DATA += tests/guests/igvm_boot.elf
-PVN_TESTS += kvm:tests/guests/igvm_boot kvm:tests/guests/igvm_boot.sh
-EXTRA_DIST += tests/guests/igvm_boot.sh
+PVN_TESTS += kvm:tests/guests/igvm_boot kvm:tests/guests/igvm_boot.sh kvm:tests/guests/bzimage.sh
+EXTRA_DIST += tests/guests/igvm_boot.sh tests/guests/bzimage.sh
 
 # Plugin ABI 1.2: a signed plugin's VMBus echo channel (tests/plugins/tp-vmbus.so)
 # and a plugin's ACPI table and DSDT device (tests/plugins/tp-acpi.so).

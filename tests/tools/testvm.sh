@@ -15,6 +15,9 @@ done
 # Every run below keeps its files under $T (TMPDIR), so leftovers are ours.
 T=$(mktemp -d /tmp/pvn-testvm-test.XXXXXX)
 export TMPDIR=$T
+# Its own lock file: what this test sees does not depend on other test VMs
+# running on the machine.
+export PVN_TESTVM_LOCK=$T/lock
 trap 'rm -rf "$T"' EXIT
 leftovers() { # any process of ours still running? (QEMU, tail, ...)
 	local i
@@ -61,9 +64,11 @@ start=$SECONDS
 	ok "timeout: exit 124 after $((SECONDS - start)) s" || { fail "timeout: exit $rc"; cat "$T/out"; }
 [ "$(leftovers)" = no ] && ok "no process left behind" || fail "a process was left behind after the timeout"
 
-# 4. Two runs at once.
+# 4. Two runs at once: the second waits for the first, and each keeps its
+# own output and exit status.
 "$TV" -q -- bash -c 'sleep 2; echo first; exit 5' >"$T/a" 2>&1 &
 a=$!
+for _ in $(seq 100); do pgrep -f -- "$T/pvn-testvm\." >/dev/null && break; sleep 0.1; done
 "$TV" -q -- bash -c 'echo second; exit 6' >"$T/b" 2>&1 &
 b=$!
 wait $a; ra=$?
@@ -71,6 +76,8 @@ wait $b; rb=$?
 [ $ra -eq 5 ] && [ $rb -eq 6 ] && grep -qx first "$T/a" && grep -qx second "$T/b" &&
 	ok "two runs at once: exits 5 and 6, each its own output" ||
 	{ fail "two at once: exits $ra $rb"; cat "$T/a" "$T/b"; }
+grep -q "waiting for another test VM" "$T/b" && ok "the second run waited for the first ($(grep -m1 waiting "$T/b"))" ||
+	{ fail "the second run did not wait for the first"; cat "$T/b"; }
 
 # 5. Killing testvm kills its VM.
 "$TV" -q -- sleep 600 >/dev/null 2>&1 &

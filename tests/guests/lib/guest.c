@@ -7,9 +7,9 @@
 #define USTACK_SIZE 16384
 #define LAPIC_EOI 0xfee000b0ULL
 #define TSS_SEL 0x28
-/* The DPL3 gate for guest_cpl0_call. Hosts that run guest CPL3 natively
- * (PVM) answer INT n from CPL3 with #UD instead of using the gate, so the #UD
- * handler treats an "int $0x81" at the faulting RIP as the same call. */
+/* The DPL3 gate for guest_cpl0_call. Some nested hypervisors (PVM) answer
+ * INT n from CPL3 with #UD instead of using the gate, so the #UD handler
+ * treats an "int $0x81" at the faulting RIP as the same call. */
 #define GUEST_CPL0_VECTOR 0x81
 
 struct tss {

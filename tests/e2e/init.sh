@@ -1,0 +1,112 @@
+#!/bin/sh
+# /init of the end-to-end guest: Debian's kernel, busybox-static, and the
+# package's own modules (listed in load order in /etc/pvn-modules). It
+# reports what the guest's own kernel and drivers say as PVN- lines on the
+# serial console (tests/e2e/lib.sh), for tests/e2e/run-linux to compare with
+# what the host knows, and then powers off or reboots.
+#   pvn.checks=hv,vmbus,tpm,tpmhost   what to look at
+#   pvn.action=poweroff|reboot        how to end (default poweroff)
+/bin/busybox mkdir -p /proc /sys /dev /tmp
+/bin/busybox mount -t proc proc /proc
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+mount -t securityfs security /sys/kernel/security 2>/dev/null
+exec >/dev/console 2>&1
+
+read -r up _ </proc/uptime
+echo "PVN-INIT: /init is running at $up s of guest time"
+checks=
+action=poweroff
+for w in $(cat /proc/cmdline); do
+	case "$w" in
+	pvn.checks=*) checks=${w#pvn.checks=} ;;
+	pvn.action=*) action=${w#pvn.action=} ;;
+	esac
+done
+has() { case ",$checks," in *",$1,"*) return 0 ;; esac; return 1; }
+check() { # check NAME CONDITION WHY
+	if eval "$2"; then echo "PVN-CHECK $1: ok: $3"; else echo "PVN-CHECK $1: FAILED: $3"; fi
+}
+
+echo "PVN-FACT kernel $(uname -r) $(uname -v)"
+for m in $(cat /etc/pvn-modules); do
+	if insmod "$m"; then echo "PVN-FACT module ${m##*/}"; else echo "PVN-CHECK insmod ${m##*/}: FAILED"; fi
+done
+
+# The guest's own words, for the log and for the host's comparisons.
+dmesg | grep -E 'Hypervisor detected|Hyper-V:|hv_vmbus|clocksource: Switched|tsc: |TSC|smpboot: Total|tpm|ima: ' |
+	sed 's/^/PVN-DMESG /'
+echo "PVN-FACT cpus_online $(cat /sys/devices/system/cpu/online)"
+echo "PVN-FACT clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+echo "PVN-FACT clocksources $(cat /sys/devices/system/clocksource/clocksource0/available_clocksource)"
+
+if has vmbus; then
+	# hv_vmbus probes its channels asynchronously: give the offers a moment.
+	n=0
+	for _ in $(seq 50); do
+		n=$(ls /sys/bus/vmbus/devices 2>/dev/null | wc -l)
+		[ "$n" -gt 0 ] && break
+		sleep 0.1
+	done
+	for d in /sys/bus/vmbus/devices/*; do
+		[ -e "$d/class_id" ] || continue
+		echo "PVN-FACT vmbus_device $(cat "$d/class_id") $(cat "$d/device_id")"
+	done
+	check vmbus "[ $n -gt 0 ]" "$n VMBus devices listed"
+fi
+
+if has tpm; then
+	check tpm0 "[ -c /dev/tpm0 ] && [ -c /dev/tpmrm0 ]" "/dev/tpm0 and /dev/tpmrm0"
+	drv=$(readlink /sys/class/tpm/tpm0/device/driver 2>/dev/null)
+	echo "PVN-FACT tpm_driver ${drv##*/}"
+	# TPM2_PCR_Extend(PCR 16, SHA-256 of 32 bytes 0x11), empty password
+	# session, written raw to /dev/tpm0; the response code is bytes 6-9.
+	d=$(printf '\\x11%.0s' $(seq 32))
+	exec 3<>/dev/tpm0
+	printf "\x80\x02\x00\x00\x00\x41\x00\x00\x01\x82\x00\x00\x00\x10\x00\x00\x00\x09\x40\x00\x00\x09\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x0b$d" >&3
+	rc=$(dd bs=64 count=1 <&3 2>/dev/null | od -An -tx1 -j6 -N4 | tr -d ' \n')
+	exec 3>&-
+	check pcr-extend "[ '$rc' = 00000000 ]" "TPM2_PCR_Extend of PCR 16 through /dev/tpm0 (response code $rc)"
+	for p in 10 16; do
+		echo "PVN-PCR sha256 $p $(cat /sys/class/tpm/tpm0/pcr-sha256/$p)"
+	done
+	if [ -r /sys/kernel/security/ima/ascii_runtime_measurements ]; then
+		head -n 1 /sys/kernel/security/ima/ascii_runtime_measurements | sed 's/^/PVN-FACT ima_first /'
+		echo "PVN-FACT ima_count $(wc -l </sys/kernel/security/ima/ascii_runtime_measurements)"
+	fi
+fi
+
+if has tpmhost; then
+	# The host reads PCRs and extends PCR 23 through the vTPM's host socket;
+	# once PCR 23 changes, print it so the host can compare.
+	echo "PVN-WAIT-HOST: extend PCR 23 through the host socket"
+	zero=0000000000000000000000000000000000000000000000000000000000000000
+	got=
+	for _ in $(seq 1200); do
+		v=$(cat /sys/class/tpm/tpm0/pcr-sha256/23)
+		[ "$v" != "$zero" ] && { got=$v; break; }
+		sleep 0.5
+	done
+	echo "PVN-PCR sha256 23 ${got:-unchanged}"
+	check tpm-host "[ -n '$got' ]" "PCR 23 changed by the host"
+	# The host reads PCR 23 too, then extends it again to say it is done.
+	if [ -n "$got" ]; then
+		for _ in $(seq 1200); do
+			[ "$(cat /sys/class/tpm/tpm0/pcr-sha256/23)" != "$got" ] && break
+			sleep 0.5
+		done
+	fi
+fi
+
+read -r up _ </proc/uptime
+echo "PVN-DONE at $up s of guest time: $action"
+sync
+case "$action" in
+reboot) reboot -f ;;
+*) poweroff -f ;;
+esac
+sleep 10
+echo "PVN-CHECK $action: FAILED: the VM is still running"
