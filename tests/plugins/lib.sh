@@ -81,7 +81,7 @@ expect_refused() {
 	if [ -z "${ctor_ok:-}" ] && [ -e "$PVN_TEST_MARKER" ]; then
 		fail "$name: a refused plugin's constructor ran ($(tr '\n' ' ' <"$PVN_TEST_MARKER"))"
 	fi
-	echo "ok: $name refused: $(grep -m1 -E 'plugins: |paravane: ' "$T/out" | cut -c1-220)"
+	echo "ok: $name refused: $(grep -v ': info: ' "$T/out" | grep -m1 -E 'plugins: |paravane: ' | cut -c1-220)"
 }
 
 # expect_runs CASE CFG [PATTERN...]: the guest runs to exit 0 with the
