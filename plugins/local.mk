@@ -5,3 +5,6 @@ endif
 if PLUGIN_VMBUS_NET
 include $(srcdir)/plugins/vmbus-net/local.mk
 endif
+if PLUGIN_NVME
+include $(srcdir)/plugins/nvme/local.mk
+endif

@@ -201,6 +201,75 @@ if has net; then
 	echo "PVN-WAIT-HOST: net-done"
 fi
 
+if has disk; then
+	# hv_storvsc (the package's module) scans the controller's LUNs
+	# asynchronously: wait for as many disks as the host configured
+	# (pvn.disks=N). Each disk's facts and what the guest did with it go to
+	# the host, which checks them against its configuration and the bytes
+	# in the backing file or namespace.
+	want=0
+	for w in $(cat /proc/cmdline); do
+		case "$w" in pvn.disks=*) want=${w#pvn.disks=} ;; esac
+	done
+	n=0
+	for _ in $(seq 300); do
+		n=$(ls -d /sys/block/sd* 2>/dev/null | wc -l)
+		[ "$n" -ge "$want" ] && break
+		sleep 0.1
+	done
+	check disks "[ $n -eq $want ]" "$n SCSI disks appeared, $want configured"
+	dmesg | grep -E 'storvsc|scsi host|scsi [0-9:]+: Direct-Access|sd [0-9:]+: |sd[a-z]+: ' | sed 's/^/PVN-DMESG /'
+	i=0
+	for b in /sys/block/sd*; do
+		[ -e "$b" ] || continue
+		d=${b##*/}
+		addr=$(readlink "$b/device")
+		lun=${addr##*:}
+		bytes=$(($(cat "$b/size") * 512))
+		lbs=$(cat "$b/queue/logical_block_size")
+		ro=$(cat "$b/ro")
+		dmax=$(cat "$b/queue/discard_max_bytes")
+		echo "PVN-FACT disk $d lun $lun bytes $bytes lbs $lbs ro $ro discard_max $dmax"
+		if [ "$ro" = 1 ]; then
+			# the controller reported write protection (MODE SENSE WP);
+			# a write is refused
+			if dd if=/dev/zero of=/dev/$d bs=4096 count=1 conv=fsync 2>/tmp/ro.err; then
+				check "disk-ro-$d" false "a write to read-only LUN $lun was accepted"
+			else
+				check "disk-ro-$d" true "a write to read-only LUN $lun was refused: $(tail -n 1 /tmp/ro.err)"
+			fi
+			continue
+		fi
+		# 1 MiB of text at 1 MiB + 64 KiB * LUN: write, sync, drop the
+		# page cache, read back from the device. (Not /dev/urandom: before
+		# the guest's CRNG is ready a read tries to gather entropy first,
+		# which takes minutes in the nested test VM.)
+		skip=$((16 + lun))
+		seq $((lun * 1000000 + 1)) $((lun * 1000000 + 200000)) | head -c 1048576 >/tmp/pat
+		echo "PVN-FACT disk_step $d write"
+		want_sum=$(sha256sum </tmp/pat | cut -d' ' -f1)
+		dd if=/tmp/pat of=/dev/$d bs=65536 seek=$skip conv=fsync 2>/dev/null
+		sync
+		blockdev --flushbufs /dev/$d
+		echo 3 >/proc/sys/vm/drop_caches
+		got=$(dd if=/dev/$d bs=65536 skip=$skip count=16 2>/dev/null | sha256sum | cut -d' ' -f1)
+		echo "PVN-FACT disk_sha256 lun $lun offset $((skip * 65536)) length 1048576 $got"
+		check "disk-rw-$d" "[ '$got' = '$want_sum' ]" "LUN $lun: 1 MiB written with dd and synced reads back with SHA-256 $got"
+		# discard 1 MiB at 8 MiB: it reads back as zeros
+		if [ "$dmax" -gt 0 ]; then
+			echo "PVN-FACT disk_step $d discard"
+			zero=$(dd if=/dev/zero bs=65536 count=16 2>/dev/null | sha256sum | cut -d' ' -f1)
+			blkdiscard -o 8388608 -l 1048576 /dev/$d 2>/tmp/discard.err
+			blockdev --flushbufs /dev/$d
+			echo 3 >/proc/sys/vm/drop_caches
+			got=$(dd if=/dev/$d bs=65536 skip=128 count=16 2>/dev/null | sha256sum | cut -d' ' -f1)
+			echo "PVN-FACT disk_discard lun $lun offset 8388608 length 1048576 $got"
+			check "disk-discard-$d" "[ '$got' = '$zero' ]" "LUN $lun: blkdiscard of 1 MiB at 8 MiB reads back zeros $(cat /tmp/discard.err)"
+		fi
+		i=$((i + 1))
+	done
+fi
+
 read -r up _ </proc/uptime
 echo "PVN-DONE at $up s of guest time: $action"
 sync

@@ -13,6 +13,12 @@ if PLUGIN_VMBUS_NET
 E2E_CHECKS += ,net
 E2E_PLUGINS += plugins/vmbus-net/vmbus-net.so
 endif
+# disk: the nvme plugin's SCSI disks through the guest's own hv_storvsc
+# (nvmedisk: one of them on QEMU's emulated NVMe controller in the test VM)
+if PLUGIN_NVME
+E2E_CHECKS += ,disk,nvmedisk
+E2E_PLUGINS += plugins/nvme/nvme.so
+endif
 PVN_E2E_CHECKS ?= $(subst $(eval) ,,$(E2E_CHECKS))
 .PHONY: check-linux
 check-linux: paravane paravane-sign $(E2E_PLUGINS)
