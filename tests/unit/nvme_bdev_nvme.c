@@ -90,6 +90,8 @@ int main(int argc, char **argv)
 	if ((rc = run(b, BDEV_READ, b->geo.blocks - 1, 1, r, NULL, 0)))
 		FAIL("read of the last block: %s", strerror(-rc));
 	bdev_close(b);
+	free(w);
+	free(r);
 	printf("nvme back end ok\n");
 	return 0;
 }
