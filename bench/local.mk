@@ -18,7 +18,8 @@ bench_startup_SOURCES = bench/startup.c bench/bare_kvm.c bench/bare_kvm.h
 # The guests they run (built with the tests/guests/%.elf pattern rule).
 noinst_DATA += tests/guests/bench_pio.elf tests/guests/exitcode.elf
 tests/guests/bench_pio.elf: $(srcdir)/bench/bench_pio.h
-EXTRA_DIST += bench/run-benchmarks tests/guests/bench_pio.c
+EXTRA_DIST += bench/run-benchmarks tests/guests/bench_pio.c \
+	bench/linux_io bench/linux_io_init.sh bench/linux_io_host.py
 
 .PHONY: bench
 bench: all
