@@ -25,7 +25,8 @@ bench_vmbus_ring_LDADD = $(PVN_CORE_LIBS)
 # ---- fuzz targets: the parsers build standalone (no KVM) ----
 VMBUS_FUZZ_DEPS = runtime/vmbus/vmbus.c runtime/vmbus/ring.c runtime/vmbus/echo.c \
 	runtime/mem/mem.c runtime/core/log.c
-EXTRA_DIST += tests/fuzz/fuzz_vmbus_msg.c tests/fuzz/fuzz_vmbus_ring.c tests/fuzz/fuzz_vmbus.sh
+EXTRA_DIST += tests/fuzz/fuzz_vmbus_msg.c tests/fuzz/fuzz_vmbus_ring.c tests/fuzz/fuzz_vmbus.sh \
+	tests/fuzz/run-fuzzer
 if HAVE_CLANG
 VMBUS_FUZZ_CFLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -I$(top_srcdir) -I$(top_builddir) -D_GNU_SOURCE
