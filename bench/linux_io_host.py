@@ -178,7 +178,7 @@ def main():
             begins[name[:-6]] = Sample(a)
         elif name.endswith("-end") and name[:-4] in begins:
             test = {"seqwrite": "disk_seq_write_1m", "seqread": "disk_seq_read_1m",
-                    "qd1": "disk_read_4k_qd1", "qd32": "disk_read_4k_qd32"}[name[:-4]]
+                    "qd1": "disk_randread_4k_qd1", "qd32": "disk_randread_4k_qd32"}[name[:-4]]
             emit(a, test, begins[name[:-4]], Sample(a), ios=int(kv.get("ios", 0)),
                  bytes=int(kv.get("bytes", 0)))
         try:

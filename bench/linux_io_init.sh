@@ -12,7 +12,13 @@
 # closes. The host samples the clock and the VMM's CPU time at each mark.
 #   bench.mib=N        size of each TCP transfer and each sequential dd (16)
 #   bench.udp_secs=S   how long the host sends 64-byte UDP frames (3)
-#   bench.qd32_ios=N   4 KiB reads in the QD32 phase (4096)
+#   bench.qd32_ios=N   4 KiB random reads in the QD32 phase (4096)
+#   bench.qd1_ios=N    4 KiB random reads in the QD1 phase (1024)
+#   bench.seq_mib=N    MiB of each 1 MiB sequential phase (64)
+#   bench.net=0        skip the network measurements (eth0 still carries the
+#                      marks): the runs that only measure a disk back end
+# The disk phases use /bin/guest_ioqd (bench/guest_ioqd.c): Linux AIO with
+# O_DIRECT, so QD32 is 32 requests in flight from one process.
 /bin/busybox mkdir -p /proc /sys /dev /tmp
 /bin/busybox mount -t proc proc /proc
 /bin/busybox --install -s /bin
@@ -22,12 +28,15 @@ mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /tmp
 exec >/dev/console 2>&1
 
-mib=16 udp_secs=3 qd32_ios=4096
+mib=16 udp_secs=3 qd32_ios=4096 qd1_ios=1024 seq_mib=64 net=1
 for w in $(cat /proc/cmdline); do
 	case "$w" in
 	bench.mib=*) mib=${w#bench.mib=} ;;
 	bench.udp_secs=*) udp_secs=${w#bench.udp_secs=} ;;
 	bench.qd32_ios=*) qd32_ios=${w#bench.qd32_ios=} ;;
+	bench.qd1_ios=*) qd1_ios=${w#bench.qd1_ios=} ;;
+	bench.seq_mib=*) seq_mib=${w#bench.seq_mib=} ;;
+	bench.net=*) net=${w#bench.net=} ;;
 	esac
 done
 gip=10.77.1.2 hip=10.77.1.1
@@ -63,24 +72,26 @@ mkfifo /tmp/hold
 exec 7<>/tmp/hold # a listener's stdin that never ends (busybox nc)
 mark hello driver=${drv##*/}
 
-# host -> guest: the host connects to 5002, sends, waits for our close
-nc -l -p 5002 </tmp/hold >/dev/null &
-p=$!
-mark h2g
-wait $p
+if [ "$net" != 0 ]; then
+	# host -> guest: the host connects to 5002, sends, waits for our close
+	nc -l -p 5002 </tmp/hold >/dev/null &
+	p=$!
+	mark h2g
+	wait $p
 
-# guest -> host: the host times from accept to end of stream
-dd if=/dev/zero bs=65536 count=$((mib * 16)) 2>/dev/null | nc $hip 5001
-mark g2h-sent
+	# guest -> host: the host times from accept to end of stream
+	dd if=/dev/zero bs=65536 count=$((mib * 16)) 2>/dev/null | nc $hip 5001
+	mark g2h-sent
 
-# 64-byte frames (18 bytes of UDP payload) host -> guest, counted here
-nc -u -l -p 5003 </tmp/hold >/dev/null &
-p=$!
-r0=$(cat /sys/class/net/eth0/statistics/rx_packets)
-mark udp
-r1=$(cat /sys/class/net/eth0/statistics/rx_packets)
-kill $p 2>/dev/null
-mark udp-rx frames=$((r1 - r0))
+	# 64-byte frames (18 bytes of UDP payload) host -> guest, counted here
+	nc -u -l -p 5003 </tmp/hold >/dev/null &
+	p=$!
+	r0=$(cat /sys/class/net/eth0/statistics/rx_packets)
+	mark udp
+	r1=$(cat /sys/class/net/eth0/statistics/rx_packets)
+	kill $p 2>/dev/null
+	mark udp-rx frames=$((r1 - r0))
+fi
 
 # ---- disk: the first sd* (hv_storvsc) or vd* (virtio_blk) ----
 d=
@@ -94,35 +105,20 @@ drv=$(readlink /sys/block/$d/device/driver)
 echo "BENCH-FACT disk $d ${drv##*/} $(($(cat /sys/block/$d/size) / 2048)) MiB"
 ios() { set -- $(cat /sys/block/$d/stat); echo $(($1 + $5)); }
 
-i0=$(ios)
-mark seqwrite-begin disk=$d
-dd if=/dev/zero of=/dev/$d bs=1M count=$mib oflag=direct 2>/dev/null || finish "dd write failed"
-i1=$(ios)
-mark seqwrite-end ios=$((i1 - i0)) bytes=$((mib * 1048576))
-
-mark seqread-begin
-dd if=/dev/$d of=/dev/null bs=1M count=$mib iflag=direct 2>/dev/null || finish "dd read failed"
-i2=$(ios)
-mark seqread-end ios=$((i2 - i1)) bytes=$((mib * 1048576))
-
-# 4 KiB O_DIRECT reads one at a time (QD1), then 32 readers at once (QD32)
-mark qd1-begin
-dd if=/dev/$d of=/dev/null bs=4096 count=$((mib * 256)) iflag=direct 2>/dev/null || finish "dd 4k failed"
-i3=$(ios)
-mark qd1-end ios=$((i3 - i2)) bytes=$((mib * 1048576))
-
-per=$((qd32_ios / 32))
-mark qd32-begin
-j=0
-pids=
-while [ $j -lt 32 ]; do
-	dd if=/dev/$d of=/dev/null bs=4096 count=$per skip=$((j * per)) iflag=direct 2>/dev/null &
-	pids="$pids $!"
-	j=$((j + 1))
-done
-wait $pids
-i4=$(ios)
-mark qd32-end ios=$((i4 - i3)) bytes=$((per * 32 * 4096))
+# every phase: the host samples at -begin and -end; ios from the disk's stat
+phase() { # phase NAME MODE BS QD COUNT
+	local i0 i1 r
+	i0=$(ios)
+	mark "$1-begin" disk=$d
+	r=$(guest_ioqd /dev/$d "$2" "$3" "$4" "$5") || finish "guest_ioqd $2 $3 $4 $5 failed"
+	echo "BENCH-IOQD $1 $r"
+	i1=$(ios)
+	mark "$1-end" ios=$((i1 - i0)) bytes=$(($3 * $5))
+}
+phase seqwrite seqwrite 1048576 1 "$seq_mib"
+phase seqread seqread 1048576 1 "$seq_mib"
+phase qd1 randread 4096 1 "$qd1_ios"
+phase qd32 randread 4096 32 "$qd32_ios"
 
 mark done
 finish ok

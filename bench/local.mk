@@ -21,6 +21,13 @@ tests/guests/bench_pio.elf: $(srcdir)/bench/bench_pio.h
 EXTRA_DIST += bench/run-benchmarks tests/guests/bench_pio.c \
 	bench/linux_io bench/linux_io_init.sh bench/linux_io_host.py
 
+# guest_ioqd: the block I/O load generator of bench/linux_io's guest, static
+# (it runs from the guest's busybox initramfs), with the host's libc only.
+noinst_DATA += bench/guest_ioqd
+CLEANFILES += bench/guest_ioqd
+bench/guest_ioqd: $(srcdir)/bench/guest_ioqd.c
+	$(AM_V_CC)$(CC) -std=gnu11 -O2 -Wall -Wextra -static -o $@ $(srcdir)/bench/guest_ioqd.c
+
 .PHONY: bench
 bench: all
 	@$(SHELL) $(srcdir)/bench/run-benchmarks --builddir $(builddir)

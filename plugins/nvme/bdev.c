@@ -44,6 +44,26 @@ void bdev_run(struct bdev *b, struct bdev_req *r)
 	r->complete(r);
 }
 
+static void sync_done(struct bdev_req *r)
+{
+	(void)r;
+}
+
+int bdev_run_sync(struct bdev *b, enum bdev_op op, uint64_t lba, uint32_t blocks, void *buf,
+                  const struct bdev_extent *ext, unsigned nr_ext)
+{
+	struct bdev_req r = {.op = op,
+	                     .lba = lba,
+	                     .blocks = blocks,
+	                     .buf = buf,
+	                     .ext = ext,
+	                     .nr_ext = nr_ext,
+	                     .complete = sync_done};
+
+	bdev_run(b, &r);
+	return r.result;
+}
+
 static void *worker(void *arg)
 {
 	struct bdev_pool *p = arg;

@@ -85,6 +85,9 @@ void bdev_pool_stop(struct bdev_pool *p);
 void bdev_submit(struct bdev_pool *p, struct bdev *b, struct bdev_req *r);
 /* Run r now on this thread (tests, fuzzing): r->complete before it returns. */
 void bdev_run(struct bdev *b, struct bdev_req *r);
+/* One request of op run now on this thread (tests, tools); its result. */
+int bdev_run_sync(struct bdev *b, enum bdev_op op, uint64_t lba, uint32_t blocks, void *buf,
+                  const struct bdev_extent *ext, unsigned nr_ext);
 
 /* ---- the back ends ---- */
 struct bdev_file_opts {

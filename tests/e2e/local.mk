@@ -14,7 +14,8 @@ E2E_CHECKS += ,net
 E2E_PLUGINS += plugins/vmbus-net/vmbus-net.so
 endif
 # disk: the nvme plugin's SCSI disks through the guest's own hv_storvsc
-# (nvmedisk: one of them on QEMU's emulated NVMe controller in the test VM)
+# (file back end; nvmedisk: a boot of its own with the NVMe back end, on
+# QEMU's emulated NVMe controller in the test VM)
 if PLUGIN_NVME
 E2E_CHECKS += ,disk,nvmedisk
 E2E_PLUGINS += plugins/nvme/nvme.so

@@ -17,25 +17,6 @@
 
 #define FAIL(...) (fprintf(stderr, "FAIL: " __VA_ARGS__), fputc('\n', stderr), exit(1))
 
-static void done(struct bdev_req *r)
-{
-	(void)r;
-}
-
-static int run(struct bdev *b, enum bdev_op op, uint64_t lba, uint32_t n, void *buf,
-               const struct bdev_extent *e, unsigned ne)
-{
-	struct bdev_req r = {.op = op,
-	                     .lba = lba,
-	                     .blocks = n,
-	                     .buf = buf,
-	                     .ext = e,
-	                     .nr_ext = ne,
-	                     .complete = done};
-	bdev_run(b, &r);
-	return r.result;
-}
-
 int main(int argc, char **argv)
 {
 	struct bdev_nvme_opts o = {0};
@@ -63,22 +44,22 @@ int main(int argc, char **argv)
 	r = aligned_alloc(4096, 1 << 20);
 	for (uint32_t i = 0; i < (1u << 20); i++)
 		w[i] = (uint8_t)(i * 13 + (i >> 12));
-	if ((rc = run(b, BDEV_WRITE, 2048, n, w, NULL, 0)))
+	if ((rc = bdev_run_sync(b, BDEV_WRITE, 2048, n, w, NULL, 0)))
 		FAIL("write: %s", strerror(-rc));
-	if ((rc = run(b, BDEV_FLUSH, 0, 0, NULL, NULL, 0)))
+	if ((rc = bdev_run_sync(b, BDEV_FLUSH, 0, 0, NULL, NULL, 0)))
 		FAIL("flush: %s", strerror(-rc));
 	memset(r, 0, 1 << 20);
-	if ((rc = run(b, BDEV_READ, 2048, n, r, NULL, 0)))
+	if ((rc = bdev_run_sync(b, BDEV_READ, 2048, n, r, NULL, 0)))
 		FAIL("read: %s", strerror(-rc));
 	if (memcmp(w, r, 1 << 20))
 		FAIL("read back differs");
 	/* a second pattern to deallocate: it must read zeros afterwards */
 	if (b->geo.discard && b->geo.discard_zeroes) {
 		struct bdev_extent e = {2048 + n, n};
-		if ((rc = run(b, BDEV_WRITE, 2048 + n, n, w, NULL, 0)) ||
-		    (rc = run(b, BDEV_DISCARD, 0, 0, NULL, &e, 1)))
+		if ((rc = bdev_run_sync(b, BDEV_WRITE, 2048 + n, n, w, NULL, 0)) ||
+		    (rc = bdev_run_sync(b, BDEV_DISCARD, 0, 0, NULL, &e, 1)))
 			FAIL("write+discard: %s", strerror(-rc));
-		if ((rc = run(b, BDEV_READ, 2048 + n, n, r, NULL, 0)))
+		if ((rc = bdev_run_sync(b, BDEV_READ, 2048 + n, n, r, NULL, 0)))
 			FAIL("read after discard: %s", strerror(-rc));
 		for (uint32_t i = 0; i < (1u << 20); i++)
 			if (r[i])
@@ -87,7 +68,7 @@ int main(int argc, char **argv)
 	} else {
 		FAIL("the emulated controller offers no deallocate that reads zeros");
 	}
-	if ((rc = run(b, BDEV_READ, b->geo.blocks - 1, 1, r, NULL, 0)))
+	if ((rc = bdev_run_sync(b, BDEV_READ, b->geo.blocks - 1, 1, r, NULL, 0)))
 		FAIL("read of the last block: %s", strerror(-rc));
 	bdev_close(b);
 	free(w);

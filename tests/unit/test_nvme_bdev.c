@@ -41,26 +41,6 @@ static int teardown(void **st)
 	return system(cmd) ? -1 : 0;
 }
 
-static void done(struct bdev_req *r)
-{
-	(void)r;
-}
-
-/* One request on this thread; its result. */
-static int run(struct bdev *b, enum bdev_op op, uint64_t lba, uint32_t n, void *buf,
-               const struct bdev_extent *e, unsigned ne)
-{
-	struct bdev_req r = {.op = op,
-	                     .lba = lba,
-	                     .blocks = n,
-	                     .buf = buf,
-	                     .ext = e,
-	                     .nr_ext = ne,
-	                     .complete = done};
-	bdev_run(b, &r);
-	return r.result;
-}
-
 static void test_file(void **st)
 {
 	struct bdev_file_opts o = {
@@ -77,9 +57,9 @@ static void test_file(void **st)
 	assert_true(b->geo.vwc);
 	for (size_t i = 0; i < sizeof(w); i++)
 		w[i] = (uint8_t)(i * 31 + 7);
-	assert_int_equal(run(b, BDEV_WRITE, 100, 16, w, NULL, 0), 0);
-	assert_int_equal(run(b, BDEV_FLUSH, 0, 0, NULL, NULL, 0), 0);
-	assert_int_equal(run(b, BDEV_READ, 100, 16, rd, NULL, 0), 0);
+	assert_int_equal(bdev_run_sync(b, BDEV_WRITE, 100, 16, w, NULL, 0), 0);
+	assert_int_equal(bdev_run_sync(b, BDEV_FLUSH, 0, 0, NULL, NULL, 0), 0);
+	assert_int_equal(bdev_run_sync(b, BDEV_READ, 100, 16, rd, NULL, 0), 0);
 	assert_memory_equal(w, rd, sizeof(w));
 	/* the bytes are in the file at lba * 4096 */
 	{
@@ -94,10 +74,10 @@ static void test_file(void **st)
 	if (b->geo.discard) {
 		struct bdev_extent e = {104, 8};
 		assert_int_equal(stat(path, &s1), 0);
-		assert_int_equal(run(b, BDEV_DISCARD, 0, 0, NULL, &e, 1), 0);
+		assert_int_equal(bdev_run_sync(b, BDEV_DISCARD, 0, 0, NULL, &e, 1), 0);
 		assert_int_equal(stat(path, &s2), 0);
 		assert_true(s2.st_blocks < s1.st_blocks);
-		assert_int_equal(run(b, BDEV_READ, 100, 16, rd, NULL, 0), 0);
+		assert_int_equal(bdev_run_sync(b, BDEV_READ, 100, 16, rd, NULL, 0), 0);
 		assert_memory_equal(rd, w, 4 * 4096);
 		for (int i = 4 * 4096; i < 12 * 4096; i++)
 			assert_int_equal(rd[i], 0);
@@ -114,8 +94,8 @@ static void test_file(void **st)
 	assert_int_equal(bdev_file_open(&o, &b, err, sizeof(err)), 0);
 	assert_true(b->geo.read_only);
 	assert_false(b->geo.discard);
-	assert_int_equal(run(b, BDEV_WRITE, 0, 1, w, NULL, 0), -EROFS);
-	assert_int_equal(run(b, BDEV_READ, 100, 4, rd, NULL, 0), 0);
+	assert_int_equal(bdev_run_sync(b, BDEV_WRITE, 0, 1, w, NULL, 0), -EROFS);
+	assert_int_equal(bdev_run_sync(b, BDEV_READ, 100, 4, rd, NULL, 0), 0);
 	assert_memory_equal(rd, w, 4 * 4096);
 	bdev_close(b);
 
@@ -175,7 +155,8 @@ static void test_pool(void **st)
 	assert_int_equal(total, 32);
 	assert_int_equal(pool.completed, 32);
 	for (int i = 0; i < 32; i++) {
-		assert_int_equal(run(b, BDEV_READ, (uint64_t)i * 128, 128, bufs[0], NULL, 0), 0);
+		assert_int_equal(
+		    bdev_run_sync(b, BDEV_READ, (uint64_t)i * 128, 128, bufs[0], NULL, 0), 0);
 		assert_int_equal(bufs[0][0], i + 1);
 		assert_int_equal(bufs[0][65535], i + 1);
 	}
