@@ -21,9 +21,8 @@ plugins/nvme/nvme.so: $(addprefix $(srcdir)/,$(NVME_PLUGIN_SRCS)) \
 		$(addprefix $(srcdir)/,$(filter %.h,$(plugins_nvme_libpvnnvme_a_SOURCES))) \
 		$(srcdir)/plugin-api/include/paravane/plugin.h
 	@$(MKDIR_P) plugins/nvme
-	$(AM_V_CC)$(CC) -std=gnu11 -O2 -g -fPIC -shared -fvisibility=hidden -D_GNU_SOURCE \
-		$(WARN_CFLAGS) -I$(srcdir) -I$(srcdir)/plugin-api/include $(LIBNVME_CFLAGS) -o $@ \
-		$(addprefix $(srcdir)/,$(NVME_PLUGIN_SRCS)) $(LIBNVME_LIBS) -lpthread -Wl,--no-undefined
+	$(AM_V_CC)$(PLUGIN_SO_CC) $(LIBNVME_CFLAGS) -o $@ \
+		$(addprefix $(srcdir)/,$(NVME_PLUGIN_SRCS)) $(LIBNVME_LIBS) $(PLUGIN_SO_LIBS)
 
 # ---- unit tests (host only) ----
 check_PROGRAMS += tests/unit/test_nvme_scsi

@@ -36,9 +36,8 @@ plugins/vmbus-net/vmbus-net.so: $(addprefix $(srcdir)/,$(NET_PLUGIN_SRCS)) \
 		$(addprefix $(srcdir)/,$(filter %.h,$(plugins_vmbus_net_libpvnnet_a_SOURCES))) \
 		$(srcdir)/plugin-api/include/paravane/plugin.h
 	@$(MKDIR_P) plugins/vmbus-net
-	$(AM_V_CC)$(CC) -std=gnu11 -O2 -g -fPIC -shared -fvisibility=hidden -D_GNU_SOURCE \
-		$(WARN_CFLAGS) -I$(srcdir) -I$(srcdir)/plugin-api/include -o $@ \
-		$(addprefix $(srcdir)/,$(NET_PLUGIN_SRCS)) -lpthread -Wl,--no-undefined
+	$(AM_V_CC)$(PLUGIN_SO_CC) -o $@ \
+		$(addprefix $(srcdir)/,$(NET_PLUGIN_SRCS)) $(PLUGIN_SO_LIBS)
 
 # ---- guest tests: a tiny guest speaks NVSP/RNDIS (tests/guests/lib/
 # netvsc_client.c) to the signed plugin, whose backend is one end of a

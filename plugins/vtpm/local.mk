@@ -66,11 +66,10 @@ plugins/vtpm/vtpm.so: $(addprefix $(srcdir)/,$(VTPM_PLUGIN_SRCS)) \
 		$(srcdir)/plugins/vtpm/engine.h $(srcdir)/plugins/vtpm/state.h \
 		$(srcdir)/plugin-api/include/paravane/tpm_engine.h
 	@$(MKDIR_P) plugins/vtpm
-	$(AM_V_CC)$(CC) -std=gnu11 -O2 -g -fPIC -shared -fvisibility=hidden -D_GNU_SOURCE \
-		$(WARN_CFLAGS) -I$(srcdir) -I$(srcdir)/plugin-api/include \
+	$(AM_V_CC)$(PLUGIN_SO_CC) \
 		$(LIBTPMS_CFLAGS) $(TSS2_CFLAGS) $(CRYPTO_CFLAGS) -o $@ \
 		$(addprefix $(srcdir)/,$(VTPM_PLUGIN_SRCS)) \
-		$(LIBTPMS_LIBS) $(TSS2_LIBS) $(CRYPTO_LIBS) -lpthread -Wl,--no-undefined
+		$(LIBTPMS_LIBS) $(TSS2_LIBS) $(CRYPTO_LIBS) $(PLUGIN_SO_LIBS)
 
 # ---- host-side access: the mssim/swtpm socket server (host_socket.{h,c}) ----
 plugins_vtpm_libpvnvtpm_a_SOURCES += plugins/vtpm/host_socket.c plugins/vtpm/host_socket.h
